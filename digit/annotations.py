@@ -10,13 +10,13 @@ import hashlib, json, os, re, shutil, time
 from array import array
 from pathlib import Path
 import numpy as np
-from fastcore.script import call_parse
+from .cli import console_entry
 from .hands import apply_wrist_rule, world_to_cam, cam_to_pixel, N_JOINTS, HAND_TYPES
 
 # %% auto #0
-__all__ = ['SPLITS', 'HAND_TYPE_IDS', 'CACHE_VERSION', 'SUBSET_SEED', 'SUBSETS', 'DatasetError', 'find_annotation_files',
-           'iter_json', 'read_annotations', 'default_cache_dir', 'build_cache', 'Annotations', 'subset_rows',
-           'load_annotations', 'make_sample_root', 'preprocess_cli']
+__all__ = ['SPLITS', 'HAND_TYPE_IDS', 'CACHE_VERSION', 'SUBSET_SEED', 'SUBSETS', 'preprocess_main', 'DatasetError',
+           'find_annotation_files', 'iter_json', 'read_annotations', 'default_cache_dir', 'build_cache', 'Annotations',
+           'subset_rows', 'load_annotations', 'make_sample_root', 'digit_preprocess']
 
 # %% ../nbs/20_annotations.ipynb #5bcf59cd
 SPLITS = ('train', 'val', 'test')
@@ -384,14 +384,15 @@ def make_sample_root(dst, # folder to create the dataset in
     return dst
 
 # %% ../nbs/20_annotations.ipynb #f71e4724
-@call_parse
-def preprocess_cli(root:str='data/InterHand', # dataset folder (InterHand2.6M or SynthInterHand layout)
-                   splits:str='train,val,test', # comma-separated splits; missing ones are skipped
-                   cache_dir:str=None, # default: <root>/cache
-                   force:bool=False): # rebuild even when the cache is fresh
+def digit_preprocess(root:str='data/InterHand', # dataset folder (InterHand2.6M or SynthInterHand layout)
+                     splits:str='train,val,test', # comma-separated splits; missing ones are skipped
+                     cache_dir:str=None, # default: <root>/cache
+                     force:bool=False): # rebuild even when the cache is fresh
     "Build the compact annotation cache of each split."
     for split in splits.split(','):
         try: find_annotation_files(root, split)
         except DatasetError: print(f'{split}: no annotations in {root}, skipped'); continue
         t = time.time(); folder = build_cache(root, split, cache_dir, force=force)
         print(f'{split}: {Annotations(folder).manifest["n"]} frames -> {folder} ({time.time() - t:.1f} s)')
+
+preprocess_main = console_entry(digit_preprocess, 'digit-preprocess')

@@ -11,13 +11,13 @@ from pathlib import Path
 import numpy as np
 import cv2
 import torch
-from fastcore.script import call_parse
+from .cli import console_entry
 from . import pack
 from .annotations import load_annotations, make_sample_root
 from .data import HandCrops
 
 # %% auto #0
-__all__ = ['time_samples', 'bench_data', 'bench_data_cli']
+__all__ = ['bench_data_main', 'time_samples', 'bench_data', 'digit_bench_data']
 
 # %% ../nbs/26_bench_data.ipynb #9302782f
 def _load(): return os.getloadavg() if hasattr(os, 'getloadavg') else (float('nan'),) * 3
@@ -67,11 +67,12 @@ def _report(r):
     s.append(f"  load average (1 min) before/after: {r['load_before']:.2f} / {r['load_after']:.2f} on {os.cpu_count()} cores")
     return '\n'.join(s)
 
-@call_parse
-def bench_data_cli(root:str=None,            # dataset folder (default: the fixture frames in a temporary dataset)
-                   split:str='train',        # split or subset
-                   n:int=500,                # samples per measurement
-                   mask_source:str='skeleton', # 'file', 'skeleton', 'none' or 'auto'
-                   threads:int=1):           # OpenCV/torch threads
+def digit_bench_data(root:str=None,            # dataset folder (default: the fixture frames in a temporary dataset)
+                     split:str='train',        # split or subset
+                     n:int=500,                # samples per measurement
+                     mask_source:str='skeleton', # 'file', 'skeleton', 'none' or 'auto'
+                     threads:int=1):           # OpenCV/torch threads
     "Print training samples/s per worker process (LMDB and loose files) with the full augmentation."
     print(_report(bench_data(root, split, n, mask_source, threads)))
+
+bench_data_main = console_entry(digit_bench_data, 'digit-bench-data')

@@ -9,15 +9,15 @@ from __future__ import annotations
 import json, math, os, resource, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import cv2, numpy as np, simplejpeg
-from fastcore.script import call_parse
+from .cli import console_entry
 from fastprogress.fastprogress import progress_bar
 from .annotations import SPLITS, DatasetError, Annotations, find_annotation_files, read_annotations, load_annotations
 from .hands import world_to_cam, cam_to_pixel, N_JOINTS
 from . import pack
 
 # %% auto #0
-__all__ = ['write_fake_dataset', 'check_dataset', 'check_cli', 'bench_annotations', 'bench_annotations_cli', 'bench_read',
-           'bench_read_cli']
+__all__ = ['check_main', 'bench_annotations_main', 'bench_read_main', 'write_fake_dataset', 'check_dataset', 'digit_check',
+           'bench_annotations', 'digit_bench_annotations', 'bench_read', 'digit_bench_read']
 
 # %% ../nbs/22_check.ipynb #08ab9409
 def _rot_y(a): return np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
@@ -128,15 +128,16 @@ def check_dataset(root, # dataset folder
             del ann
     return problems
 
-@call_parse
-def check_cli(root:str='data/InterHand', # dataset folder
-              splits:str='train,val,test', # comma-separated splits
-              decode:bool=False): # fully decode every image
+def digit_check(root:str='data/InterHand', # dataset folder
+                splits:str='train,val,test', # comma-separated splits
+                decode:bool=False): # fully decode every image
     "Scan a dataset and list every problem; exit status 1 when there is any."
     problems = check_dataset(root, splits.split(','), decode)
     for p in problems: print(p)
     print(f'{len(problems)} problem(s) in {root}')
     if problems: raise SystemExit(1)
+
+check_main = console_entry(digit_check, 'digit-check')
 
 # %% ../nbs/22_check.ipynb #3a522b45
 _CHILD = r'''
@@ -173,10 +174,9 @@ def bench_annotations(n:int=20_000, # frames in the fake train split
     finally:
         if folder is None: shutil.rmtree(tmp, ignore_errors=True)
 
-@call_parse
-def bench_annotations_cli(n:int=20_000, # frames (the real train split: 1361062)
-                          folder:str=None, # where to write the fake dataset (default: temporary, deleted after)
-                          cams_per_frame:int=10): # cameras per 3D frame
+def digit_bench_annotations(n:int=20_000, # frames (the real train split: 1361062)
+                            folder:str=None, # where to write the fake dataset (default: temporary, deleted after)
+                            cams_per_frame:int=10): # cameras per 3D frame
     "Benchmark annotation preprocessing and cache loading on fake InterHand2.6M files of `n` frames."
     r = bench_annotations(n, folder, cams_per_frame)
     print(f"{r['frames']:,} frames; JSON written in {r['generate_s']:.1f} s: " + ', '.join(f'{k} {v:.0f} MB' for k, v in r['json_mb'].items()))
@@ -187,11 +187,13 @@ def bench_annotations_cli(n:int=20_000, # frames (the real train split: 1361062)
         q = r[k]; print(f"load ({k}): {q['load_s']:.3f} s, RSS {mb(q['loaded'], q['before'])}; after reading 1000 random frames "
                         f"({q['read_1000_frames_s']:.3f} s): {mb(q['after'], q['before'])}; peak RSS {q['peak_rss_mb']:.0f} MB")
 
+bench_annotations_main = console_entry(digit_bench_annotations, 'digit-bench-annotations')
+
 # %% ../nbs/22_check.ipynb #54ebdfef
 def bench_read(root, # dataset folder, packed with `digit-pack`
                split:str='train', # split
                n:int=500, # frames to read
-               seed:int=0):
+               seed:int=0): # seed of the frame draw
     "Seconds per image for LMDB and loose-file reads (bytes only, and bytes + decode)."
     ann = load_annotations(root, split)
     keys = [ann.image_key(int(i)) for i in np.random.default_rng(seed).choice(len(ann), min(n, len(ann)), replace=False)]
@@ -212,11 +214,12 @@ def bench_read(root, # dataset folder, packed with `digit-pack`
     res['ratio_bytes'] = res['files_bytes_ms'] / res['lmdb_bytes_ms']; res['ratio_decode'] = res['files_decode_ms'] / res['lmdb_decode_ms']
     return res
 
-@call_parse
-def bench_read_cli(root:str='data/InterHand', # packed dataset folder
-                   split:str='train', # split
-                   n:int=500): # frames to read
+def digit_bench_read(root:str='data/InterHand', # packed dataset folder
+                     split:str='train', # split
+                     n:int=500): # frames to read
     "Compare LMDB and loose-file image reads (bytes, and bytes + decode)."
     r = bench_read(root, split, n)
     print(f"per image: bytes {r['files_bytes_ms']:.3f} ms from files, {r['lmdb_bytes_ms']:.3f} ms from LMDB (files/LMDB {r['ratio_bytes']:.1f}x); "
           f"bytes+decode {r['files_decode_ms']:.3f} ms vs {r['lmdb_decode_ms']:.3f} ms ({r['ratio_decode']:.2f}x)")
+
+bench_read_main = console_entry(digit_bench_read, 'digit-bench-read')

@@ -9,14 +9,14 @@ from __future__ import annotations
 import json, os
 from pathlib import Path
 import cv2, lmdb, numpy as np, simplejpeg
-from fastcore.script import call_parse
+from .cli import console_entry
 from fastprogress.fastprogress import progress_bar
 from .annotations import DatasetError, SPLITS, load_annotations
 from .hands import remap_part_labels, N_PART_CLASSES
 
 # %% auto #0
-__all__ = ['LMDB_KINDS', 'lmdb_path', 'read_bytes', 'decode_image', 'read_image', 'decode_mask', 'read_mask', 'has_mask',
-           'mask_valid', 'image_size', 'pack_split', 'pack_cli']
+__all__ = ['LMDB_KINDS', 'pack_main', 'lmdb_path', 'read_bytes', 'decode_image', 'read_image', 'decode_mask', 'read_mask',
+           'has_mask', 'mask_valid', 'image_size', 'pack_split', 'digit_pack']
 
 # %% ../nbs/21_pack.ipynb #72f35b0f
 LMDB_KINDS = dict(images=('images', '.jpg'), masks=('segm_32', '.png'))
@@ -161,12 +161,11 @@ def pack_split(root, # dataset folder
     return dict(lmdb=str(path), frames=len(ann), keys=len(keys), added=added, present=present, absent=absent, entries=entries, problems=problems)
 
 # %% ../nbs/21_pack.ipynb #5db5578f
-@call_parse
-def pack_cli(root:str='data/InterHand', # dataset folder
-             split:str='train', # train, val or test
-             what:str='images', # images, masks or both
-             remap:str=None, # JSON file {their label: our class} for masks in another part order
-             verify:bool=False): # fully decode every JPEG before storing it
+def digit_pack(root:str='data/InterHand', # dataset folder
+               split:str='train', # train, val or test
+               what:str='images', # images, masks or both
+               remap:str=None, # JSON file {their label: our class} for masks in another part order
+               verify:bool=False): # fully decode every JPEG before storing it
     "Pack a split's images and/or part masks into LMDB (resumable)."
     table = {int(k): int(v) for k, v in json.loads(Path(remap).read_text()).items()} if remap else None
     bad = 0
@@ -176,3 +175,5 @@ def pack_cli(root:str='data/InterHand', # dataset folder
         for p in s['problems']: print('  problem:', p)
         bad += len(s['problems'])
     if bad: raise SystemExit(1)
+
+pack_main = console_entry(digit_pack, 'digit-pack')

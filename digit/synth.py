@@ -10,15 +10,15 @@ import functools, json, os, shutil, struct, time, zlib
 from pathlib import Path
 import numpy as np
 import cv2
-from fastcore.script import call_parse
+from .cli import console_entry
 from .hands import world_to_cam, cam_to_pixel, cam_to_world, N_JOINTS
 from .kinematics import hand_points, sample_hand_pose, sample_two_hands, GESTURES, HAND_STYLES, _random_rotation
 from .render import render_hands, skin_tone
 
 # %% auto #0
 __all__ = ['SPLITS', 'FRAMES_PER_CAPTURE', 'CAMS_PER_CAPTURE', 'HAND_TYPE_P', 'GESTURE_P', 'SEQ_NAMES', 'CONFIG_NAME',
-           'capture_rig', 'sample_scene', 'make_frame', 'rng_box', 'encode_label_png', 'write_atomic', 'render_frames',
-           'assemble_split', 'make_synth_dataset', 'synth_main', 'synth_cli', 'bench_main', 'bench_cli']
+           'synth_main', 'bench_synth_main', 'capture_rig', 'sample_scene', 'make_frame', 'rng_box', 'encode_label_png',
+           'write_atomic', 'render_frames', 'assemble_split', 'make_synth_dataset', 'digit_synth', 'digit_bench_synth']
 
 # %% ../nbs/12_synth.ipynb #2f0db810
 SPLITS = ('train', 'val', 'test')
@@ -260,14 +260,15 @@ def _job(job, out, seed, hand_type_p, rootnet_noise):
     return render_frames(out, split, indices, seed, hand_type_p, rootnet_noise)
 
 # %% ../nbs/12_synth.ipynb #5a5db16f
-@call_parse
-def synth_main(out:str='data/SynthInterHand', # output folder
-               n_train:int=10000, n_val:int=1000, n_test:int=1000, # frames per split
-               seed:int=0,         # dataset seed
-               workers:int=0,      # processes (0: all cores)
-               hand_types:str='0.3,0.3,0.4', # probabilities of right, left, interacting
-               rootnet_depth_noise:float=25., # RootNet simulation: wrist depth noise std (mm)
-               rootnet_box_noise:float=0.05): # RootNet simulation: box noise std (fraction of its size)
+def digit_synth(out:str='data/SynthInterHand', # output folder
+                n_train:int=10000, # frames in the train split
+                n_val:int=1000,    # frames in the val split
+                n_test:int=1000,   # frames in the test split
+                seed:int=0,        # dataset seed
+                workers:int=0,     # processes (0: all cores)
+                hand_types:str='0.3,0.3,0.4', # probabilities of right, left, interacting
+                rootnet_depth_noise:float=25., # RootNet simulation: wrist depth noise std (mm)
+                rootnet_box_noise:float=0.05): # RootNet simulation: box noise std (fraction of its size)
     "Make SynthInterHand, a synthetic two-hand dataset in InterHand2.6M's layout (resumes an interrupted run)."
     import sys
     try:
@@ -277,20 +278,11 @@ def synth_main(out:str='data/SynthInterHand', # output folder
     except ValueError as e: sys.exit(f'digit-synth: {e}')
     print(f'SynthInterHand ready in {path} ({time.time() - t0:.1f} s)')
 
-def _cli(fn, prog): # a call_parse function; command name
-    "Run `fn` as a console command, accepting `--n_train` as well as fastcore's `--n-train` spelling."
-    import sys
-    from fastcore.script import anno_parser
-    argv = [a.split('=', 1)[0].replace('_', '-') + ('=' + a.split('=', 1)[1] if '=' in a else '') if a.startswith('--') else a for a in sys.argv[1:]]
-    ns = vars(anno_parser(fn.__wrapped__, prog).parse_args(argv))
-    return fn.__wrapped__(**{k: v for k, v in ns.items() if k not in ('pdb', 'xtra')})
-
-def synth_cli(): return _cli(synth_main, 'digit-synth')  # console entry point
+synth_main = console_entry(digit_synth, 'digit-synth')  # accepts --n_train as well as --n-train
 
 # %% ../nbs/12_synth.ipynb #f09eafca
-@call_parse
-def bench_main(n:int=200,  # frames to make
-               seed:int=0): # dataset seed
+def digit_bench_synth(n:int=200,   # frames to make
+                      seed:int=0): # dataset seed
     "Benchmark SynthInterHand: rendered-and-written frames per second on one core."
     import tempfile
     cv2.setNumThreads(1)
@@ -304,4 +296,4 @@ def bench_main(n:int=200,  # frames to make
           f'{n / cpu:.1f} frames/s per CPU-second, {1000 * wall / n:.1f} ms/frame; load average {load:.2f} on {os.cpu_count()} cores')
     return n / wall
 
-def bench_cli(): return _cli(bench_main, 'digit-bench-synth')  # console entry point
+bench_synth_main = console_entry(digit_bench_synth, 'digit-bench-synth')
