@@ -11,13 +11,13 @@ from typing import NamedTuple
 import numpy as np
 import cv2
 import simplejpeg
-from .hands import FLIP_PERM, ROOT_RIGHT, ROOT_LEFT, FLIP_PART_LUT
+from .hands import FLIP_PERM, ROOT_RIGHT, ROOT_LEFT, FLIP_PART_LUT, ROOT_OF_JOINT
 
 # %% auto #0
-__all__ = ['CROP', 'HM', 'SEGM', 'DEPTH_RANGE_MM', 'NO_AUG', 'ROOT_OF_JOINT', 'square_box', 'crop_affine', 'apply_affine',
-           'invert_affine', 'resize_affine', 'Aug', 'sample_aug', 'aug_affine', 'reduce_factor', 'decode_image',
-           'reduced_affine', 'warp_image', 'warp_mask', 'mm_to_bins', 'bins_to_mm', 'hand_roots', 'encode_targets',
-           'decode_joints25d', 'flip_hands']
+__all__ = ['CROP', 'HM', 'SEGM', 'DEPTH_RANGE_MM', 'NO_AUG', 'square_box', 'crop_affine', 'apply_affine', 'invert_affine',
+           'resize_affine', 'Aug', 'sample_aug', 'aug_affine', 'reduce_factor', 'decode_image', 'reduced_affine',
+           'warp_image', 'warp_mask', 'mm_to_bins', 'bins_to_mm', 'hand_roots', 'encode_targets', 'decode_joints25d',
+           'flip_hands']
 
 # %% ../nbs/24_crop.ipynb #59f82833
 CROP, HM, SEGM = 256, 64, 128  # input crop, 2.5D joint grid and part-mask sizes (px)
@@ -134,8 +134,6 @@ def warp_mask(mask,   # [H,W] uint8 labels
 # %% ../nbs/24_crop.ipynb #6833c290
 def mm_to_bins(d): return (d / DEPTH_RANGE_MM + 1) / 2 * HM   # +-200 mm -> [0, 64]
 def bins_to_mm(z): return (z / HM * 2 - 1) * DEPTH_RANGE_MM
-
-ROOT_OF_JOINT = np.r_[np.full(21, ROOT_RIGHT), np.full(21, ROOT_LEFT)]  # [42] each joint's wrist
 
 def hand_roots(joints): # [...,42,D]
     "Each joint's wrist [...,42,D] (the right wrist for 0-20, the left for 21-41)."

@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt
 from fastprogress.fastprogress import progress_bar
 from .hands import ROOTS, HAND_TYPES, vec_to_hand_type
 from .lifting import lift_joints
-from .predict import load_network, prediction_figure, atomic_savefig
+from .predict import load_network, prediction_figure
+from .files import atomic_savefig
 from .cli import console_entry
 from .data import batch_to_float
 

@@ -13,11 +13,11 @@ import torch
 
 # %% auto #0
 __all__ = ['FINGERS', 'HAND_JOINT_NAMES', 'N_HAND_JOINTS', 'N_JOINTS', 'JOINT_NAMES', 'ROOT_RIGHT', 'ROOT_LEFT', 'ROOTS',
-           'RIGHT_JOINTS', 'LEFT_JOINTS', 'HAND_PARENTS', 'PARENTS', 'HAND_BONES', 'BONES', 'HAND_BONE_PARTS',
-           'FLIP_PERM', 'JOINT_COLORS', 'BONE_COLORS', 'HAND_PART_NAMES', 'N_PARTS', 'N_PART_CLASSES',
-           'PART_CLASS_NAMES', 'FLIP_PART_LUT', 'HAND_TYPES', 'flip_joints', 'part_label', 'flip_part_labels',
-           'remap_part_labels', 'hand_type_to_vec', 'vec_to_hand_type', 'world_to_cam', 'cam_to_world', 'cam_to_pixel',
-           'pixel_to_cam', 'find_fixtures', 'apply_wrist_rule', 'load_sample_frames']
+           'RIGHT_JOINTS', 'LEFT_JOINTS', 'HAND_OF_JOINT', 'ROOT_OF_JOINT', 'HAND_PARENTS', 'PARENTS', 'HAND_BONES',
+           'BONES', 'HAND_BONE_PARTS', 'FLIP_PERM', 'JOINT_COLORS', 'BONE_COLORS', 'HAND_PART_NAMES', 'N_PARTS',
+           'N_PART_CLASSES', 'PART_CLASS_NAMES', 'FLIP_PART_LUT', 'HAND_TYPES', 'flip_joints', 'part_label',
+           'flip_part_labels', 'remap_part_labels', 'hand_type_to_vec', 'vec_to_hand_type', 'world_to_cam',
+           'cam_to_world', 'cam_to_pixel', 'pixel_to_cam', 'find_fixtures', 'apply_wrist_rule', 'load_sample_frames']
 
 # %% ../nbs/00_hands.ipynb #e0682852
 FINGERS = ('thumb', 'index', 'middle', 'ring', 'pinky')
@@ -27,6 +27,8 @@ JOINT_NAMES = tuple(f'{h}_{n}' for h in ('r', 'l') for n in HAND_JOINT_NAMES)
 ROOT_RIGHT, ROOT_LEFT = 20, 41  # wrists: the root of each hand
 ROOTS = (ROOT_RIGHT, ROOT_LEFT)
 RIGHT_JOINTS, LEFT_JOINTS = np.arange(0, 21), np.arange(21, 42)
+HAND_OF_JOINT = np.repeat([0, 1], N_HAND_JOINTS)  # [42] hand of each joint: 0 right, 1 left
+ROOT_OF_JOINT = np.asarray(ROOTS)[HAND_OF_JOINT]    # [42] each joint's wrist
 
 # %% ../nbs/00_hands.ipynb #80bfe368
 def _hand_parents():

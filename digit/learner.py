@@ -6,7 +6,7 @@ Docs: https://digit-hands.github.io/digit/learner.html.md"""
 
 # %% ../nbs/42_learner.ipynb #9ea70fca
 from __future__ import annotations
-import csv, io, json, math, os, tempfile, time, uuid, warnings
+import csv, io, json, math, os, time, uuid, warnings
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -19,14 +19,15 @@ from fastai.learner import Learner
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import to_float
 from .losses import DigitLoss
-from .metrics import digit_metrics, atomic_write_text
+from .metrics import digit_metrics
+from .files import atomic_write_text, atomic_torch_save, atomic_savefig
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
 # %% auto #0
 __all__ = ['DigitMixedPrecision', 'precision_callbacks', 'step_lr', 'StepLR', 'EvalEvery', 'NonFiniteLossError', 'NonFiniteGuard',
-           'TermLogger', 'read_log', 'write_log', 'plot_log', 'atomic_torch_save', 'load_train_checkpoint', 'plain',
-           'Checkpoint', 'new_run_key', 'digit_learner', 'resume_from', 'fit_digit']
+           'TermLogger', 'read_log', 'write_log', 'plot_log', 'load_train_checkpoint', 'plain', 'Checkpoint',
+           'new_run_key', 'digit_learner', 'resume_from', 'fit_digit']
 
 # %% ../nbs/42_learner.ipynb #3ddbd102
 class DigitMixedPrecision(MixedPrecision):
@@ -123,7 +124,7 @@ class TermLogger(Callback):
         rows = [r for r in read_log(self.folder / 'log.csv') if int(r['epoch']) < row['epoch']] + [row]
         write_log(self.folder / 'log.csv', rows)
         try:
-            fig = plot_log(rows); _atomic_savefig(fig, self.folder / 'log.png'); plt.close(fig)
+            fig = plot_log(rows); atomic_savefig(fig, self.folder / 'log.png'); plt.close(fig)
         except Exception as e: warnings.warn(f'could not draw the log plot: {e}')
 
 def read_log(path):
@@ -137,10 +138,6 @@ def write_log(path, rows:list):
     cols = list(dict.fromkeys(k for r in rows for k in r))
     buf = io.StringIO(); w = csv.DictWriter(buf, cols); w.writeheader(); w.writerows(rows)
     atomic_write_text(path, buf.getvalue())
-
-def _atomic_savefig(fig, path):
-    path = Path(path); tmp = path.with_name(path.name + '.tmp.png')
-    fig.savefig(tmp, dpi=90); os.replace(tmp, path)
 
 def plot_log(rows): # rows of `log.csv` (dicts), or its path
     "Figure: every loss term per epoch (train solid, valid dots), and the MPJPE metrics."
@@ -163,15 +160,6 @@ def plot_log(rows): # rows of `log.csv` (dicts), or its path
     return fig
 
 # %% ../nbs/42_learner.ipynb #2020c734
-def atomic_torch_save(obj, path):
-    "`torch.save` through a temporary file and `os.replace`."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.tmp'); os.close(fd)
-    try: torch.save(obj, tmp); os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.remove(tmp)
-        raise
-
 def load_train_checkpoint(path): # a `last.ckpt` / `best.ckpt`
     "The checkpoint dict, read safely (`weights_only=True`), with a clear error for a wrong file."
     try: ck = torch.load(path, map_location='cpu', weights_only=True)

@@ -8,14 +8,13 @@ Docs: https://digit-hands.github.io/digit/lifting.html.md"""
 from __future__ import annotations
 import numpy as np
 import torch
-from .hands import ROOT_RIGHT, ROOT_LEFT, cam_to_pixel, pixel_to_cam
+from .hands import ROOT_RIGHT, ROOT_LEFT, HAND_OF_JOINT, cam_to_pixel, pixel_to_cam
 
 # %% auto #0
-__all__ = ['HAND_OF_JOINT', 'WRISTS', 'lift_joints', 'encode_joints']
+__all__ = ['WRISTS', 'lift_joints', 'encode_joints']
 
 # %% ../nbs/32_lifting.ipynb #2488c4c8
 from .crop import CROP as CROP_SIZE, HM as HM_SIZE, DEPTH_RANGE_MM, mm_to_bins, bins_to_mm, apply_affine
-HAND_OF_JOINT = np.r_[np.zeros(21, int), np.ones(21, int)]  # [42] 0 right, 1 left
 WRISTS = [ROOT_RIGHT, ROOT_LEFT]
 
 # %% ../nbs/32_lifting.ipynb #4be8f781

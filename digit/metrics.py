@@ -6,29 +6,28 @@ Docs: https://digit-hands.github.io/digit/metrics.html.md"""
 
 # %% ../nbs/41_metrics.ipynb #53d23a28
 from __future__ import annotations
-import json, os, tempfile
+import json, os
 from pathlib import Path
 import numpy as np
 import torch
 from fastai.learner import Metric
 from .lifting import bins_to_mm, CROP_SIZE, HM_SIZE
-from .hands import JOINT_NAMES, HAND_JOINT_NAMES, ROOT_RIGHT, ROOT_LEFT, N_JOINTS, pixel_to_cam, apply_wrist_rule
+from .hands import JOINT_NAMES, HAND_JOINT_NAMES, ROOT_RIGHT, ROOT_LEFT, N_JOINTS, HAND_OF_JOINT, pixel_to_cam, apply_wrist_rule
+from .files import atomic_write_text
 
 # %% auto #0
 __all__ = ['METRIC_KEYS', 'uvd_to_cam', 'cam_to_uvd', 'root_relative', 'HandEvaluator', 'metric_table', 'per_joint_table',
-           'atomic_write_text', 'write_preds_json', 'read_preds_json', 'evaluate_preds', 'gt_from_annotations',
-           'evaluate_preds_file', 'output_to_records', 'DigitMetric', 'digit_metrics']
+           'write_preds_json', 'read_preds_json', 'evaluate_preds', 'gt_from_annotations', 'evaluate_preds_file',
+           'output_to_records', 'DigitMetric', 'digit_metrics']
 
 # %% ../nbs/41_metrics.ipynb #d18084bc
-_HAND_OF_JOINT = np.repeat([0, 1], 21)  # [42]: 0 right, 1 left
-
 def uvd_to_cam(joints_uvd, # [N,42,3] image u, v (px) and depth relative to the hand's wrist (mm)
                abs_depth,  # [N,2] [right, left] wrist depth (mm)
                focal,      # [N,2]
                princpt):   # [N,2]
     "Camera-space joints [N,42,3] (mm) from prediction records."
     joints_uvd, abs_depth = np.asarray(joints_uvd, np.float64), np.asarray(abs_depth, np.float64)
-    Z = joints_uvd[..., 2] + abs_depth[:, _HAND_OF_JOINT]
+    Z = joints_uvd[..., 2] + abs_depth[:, HAND_OF_JOINT]
     return pixel_to_cam(joints_uvd[..., :2], Z, np.asarray(focal, np.float64), np.asarray(princpt, np.float64))
 
 def cam_to_uvd(joints_cam, focal, princpt): # [N,42,3] mm; [N,2]; [N,2]
@@ -36,7 +35,7 @@ def cam_to_uvd(joints_cam, focal, princpt): # [N,42,3] mm; [N,2]; [N,2]
     j = np.asarray(joints_cam, np.float64)
     uv = j[..., :2] / j[..., 2:] * np.asarray(focal)[:, None] + np.asarray(princpt)[:, None]
     abs_depth = j[:, [ROOT_RIGHT, ROOT_LEFT], 2]
-    return np.concatenate([uv, (j[..., 2] - abs_depth[:, _HAND_OF_JOINT])[..., None]], -1), abs_depth
+    return np.concatenate([uv, (j[..., 2] - abs_depth[:, HAND_OF_JOINT])[..., None]], -1), abs_depth
 
 def root_relative(joints): # [N,42,3]
     "Subtract each hand's wrist from its joints."
@@ -139,17 +138,6 @@ def per_joint_table(s:dict): # a `HandEvaluator.summary()`
     return '\n'.join(out)
 
 # %% ../nbs/41_metrics.ipynb #23820756
-def atomic_write_text(path, text:str):
-    "Write `text` to `path` through a temporary file and `os.replace` (no half-written file on a crash)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + '.', suffix='.tmp')
-    try:
-        with os.fdopen(fd, 'w') as f: f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.remove(tmp)
-        raise
-
 def write_preds_json(path, records:list): # one dict per frame, as `HandEvaluator(keep_records=True).records`
     "Save prediction records as a JSON list."
     atomic_write_text(path, json.dumps(records))

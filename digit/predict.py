@@ -6,7 +6,7 @@ Docs: https://digit-hands.github.io/digit/predict.html.md"""
 
 # %% ../nbs/50_predict.ipynb #af77ffbc
 from __future__ import annotations
-import json, math, os, tempfile, warnings
+import json, math, os, warnings
 from pathlib import Path
 import numpy as np
 import cv2
@@ -19,12 +19,12 @@ from .crop import square_box, crop_affine, invert_affine, warp_image, CROP, HM
 from .lifting import lift_joints, bins_to_mm
 from .draw import draw_skeleton, show_image, show_parts, plot_skeleton_3d
 from .cli import console_entry
-from .metrics import atomic_write_text
+from .files import atomic_write_text, atomic_savefig
 
 # %% auto #0
 __all__ = ['MIN_SIDE', 'MAX_PIXELS', 'HAND_BOX_MM', 'predict_main', 'read_photo', 'guess_camera', 'parse_camera', 'parse_bbox',
-           'load_network', 'DigitPredictor', 'prediction_figure', 'prediction_record', 'atomic_savefig',
-           'save_prediction', 'digit_predict']
+           'load_network', 'DigitPredictor', 'prediction_figure', 'prediction_record', 'save_prediction',
+           'digit_predict']
 
 # %% ../nbs/50_predict.ipynb #ab660134
 MIN_SIDE, MAX_PIXELS = 32, 100_000_000  # smaller images hold no hand to see; larger ones are surely a mistake
@@ -214,15 +214,6 @@ def prediction_record(r): # a `DigitPredictor.predict` result
                 abs_depth_mm=f(r['abs_depth']), rel_root_depth_mm=round(float(r['rel_root_depth']), 3),
                 hand_type_prob=f(r['hand_type_prob']), hand_type=r['hand_type'],
                 note='joints_cam_mm uses a guessed wrist depth; joints_rel_mm (relative to each wrist) does not depend on it much')
-
-def atomic_savefig(fig, path, dpi=90): # a matplotlib figure; destination (.png); resolution
-    "Save a figure as PNG through a temporary file and a rename (no half-written picture on a crash)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix='.' + path.stem + '.', suffix='.png'); os.close(fd)
-    try: fig.savefig(tmp, dpi=dpi, format='png'); os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp): os.remove(tmp)
-        raise
 
 def save_prediction(r, out_dir, stem=None): # prediction; output folder; file stem (default: the image's)
     "Write `<stem>.json` and `<stem>.png` for a prediction; returns their paths."

@@ -14,11 +14,12 @@ from .cli import console_entry
 from .hands import world_to_cam, cam_to_pixel, cam_to_world, N_JOINTS
 from .kinematics import hand_points, sample_hand_pose, sample_two_hands, GESTURES, HAND_STYLES, _random_rotation
 from .render import render_hands, skin_tone
+from .files import atomic_write_bytes
 
 # %% auto #0
 __all__ = ['SPLITS', 'FRAMES_PER_CAPTURE', 'CAMS_PER_CAPTURE', 'HAND_TYPE_P', 'GESTURE_P', 'SEQ_NAMES', 'CONFIG_NAME',
            'synth_main', 'bench_synth_main', 'capture_rig', 'sample_scene', 'make_frame', 'rng_box', 'encode_label_png',
-           'write_atomic', 'render_frames', 'assemble_split', 'make_synth_dataset', 'digit_synth', 'digit_bench_synth']
+           'render_frames', 'assemble_split', 'make_synth_dataset', 'digit_synth', 'digit_bench_synth']
 
 # %% ../nbs/12_synth.ipynb #2f0db810
 SPLITS = ('train', 'val', 'test')
@@ -139,13 +140,6 @@ def encode_label_png(mask): # [H,W] uint8 labels
     return (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', W, H, 8, 0, 0, 0, 0))
             + chunk(b'IDAT', zlib.compress(raw.tobytes(), 1)) + chunk(b'IEND', b''))
 
-def write_atomic(path, data:bytes): # destination; content
-    "Write bytes to `path` through a temporary file and a rename."
-    path = Path(path); tmp = path.with_name(path.name + '.tmp')
-    try: tmp.write_bytes(data)
-    except FileNotFoundError: path.parent.mkdir(parents=True, exist_ok=True); tmp.write_bytes(data)
-    os.replace(tmp, path)
-
 # %% ../nbs/12_synth.ipynb #aa3c8d21
 def _part_path(out, split, i): return Path(out)/'.parts'/split/f'{i:07d}.json'
 
@@ -158,15 +152,15 @@ def render_frames(out, split, indices, seed, hand_type_p=HAND_TYPE_P, rootnet_no
         if part.exists(): continue  # done by an earlier run
         rgb, mask, rec = make_frame(seed, split, i, hand_type_p, rootnet_noise)
         ok, jpg = cv2.imencode('.jpg', cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, rec['jpeg_quality']])
-        write_atomic(out/'images'/split/rec['image']['file_name'], jpg.tobytes())
-        write_atomic(out/'segm'/split/rec['image']['file_name'].replace('.jpg', '.png'), encode_label_png(mask))
-        write_atomic(part, json.dumps(rec).encode())
+        atomic_write_bytes(out/'images'/split/rec['image']['file_name'], jpg.tobytes())
+        atomic_write_bytes(out/'segm'/split/rec['image']['file_name'].replace('.jpg', '.png'), encode_label_png(mask))
+        atomic_write_bytes(part, json.dumps(rec).encode())
         n += 1
     return n
 
 def _dump(path, obj):
     "Write JSON atomically."
-    write_atomic(path, json.dumps(obj).encode())
+    atomic_write_bytes(path, json.dumps(obj).encode())
 
 def assemble_split(out, split, n, seed): # folder; split; number of frames; seed
     "Write the split's InterHand2.6M annotation files from its per-frame records."
