@@ -123,7 +123,8 @@ class DigitNet(nn.Module):
                  segm_width=64, fuse_mid=64, fuse_ch=512, # segmentation head and fusion widths
                  merge_width=64,     # U-Net base width
                  head_widths=(64, 128, 256, 512, 512, 512), fc_width=512, # global head
-                 n_joints=N_JOINTS, n_root_bins=64, n_classes=N_PART_CLASSES):
+                 n_joints=N_JOINTS, n_root_bins=64, n_classes=N_PART_CLASSES,
+                 n_depth_bins=64):   # per-joint depth bins covering +-200 mm around the wrist
         super().__init__()
         if fusion not in ('logits', 'probs'): raise ValueError(f"fusion must be 'logits' or 'probs', not {fusion!r}")
         self.fusion, self.backbone = fusion, backbone
@@ -135,6 +136,8 @@ class DigitNet(nn.Module):
         else: self.segm_head = self.conv_segm_feat = None
         self.merge_layer = MiniUNet(c, c, merge_width)
         self.conv_hm, self.conv_depth = nn.Conv2d(c, n_joints, 1), nn.Conv2d(c, n_joints, 1)
+        # untrained joints start at their wrist's depth (the middle bin, 0 mm), not at -200 mm (bin 0)
+        nn.init.constant_(self.conv_depth.bias, n_depth_bins / 2)
         self.conv_head = conv_tower(c, head_widths)
         self.root_fc = mlp(head_widths[-1], fc_width, n_root_bins)
         self.hand_fc = mlp(head_widths[-1], fc_width, 2)
