@@ -13,7 +13,8 @@ import torch
 from fastcore.script import call_parse
 from fastai.data.core import DataLoaders
 from .learner import digit_learner, resume_from, fit_digit, load_train_checkpoint, new_run_key
-from .metrics import metric_table, per_joint_table, write_preds_json, atomic_write_text
+from .metrics import metric_table, per_joint_table, write_preds_json
+from .files import atomic_write_text
 
 # %% auto #0
 __all__ = ['DATASET_DEFAULTS', 'MODELS', 'resolve_config', 'make_model', 'pick_device', 'ensure_synth', 'train', 'load_weights',
@@ -25,8 +26,8 @@ DATASET_DEFAULTS = dict(
                    valsplit='minival', precision='16', eval_every_epoch=2, lr_dec_epoch='40', max_epoch=50, lr=1e-4,
                    schedule='step'),
     synth=dict(data_root='data/SynthInterHand', model='digit_tiny', iter_batch=8, batch_size=8, trainsplit='train',
-               valsplit='val', precision='16', eval_every_epoch=1, lr_dec_epoch='', max_epoch=3, lr=1e-3,
-               schedule='one_cycle', synth_frames=400))
+               valsplit='val', precision='16', eval_every_epoch=2, lr_dec_epoch='', max_epoch=8, lr=1e-3,
+               schedule='one_cycle', synth_frames=600))
 MODELS = ('digit', 'digit_tiny', 'baseline', 'baseline_tiny')
 
 def resolve_config(dataset='synth', **kw):
@@ -57,7 +58,7 @@ def pick_device(gpu_ids='0'): # GPU index (the first of a list); '' or 'cpu' for
     if ids: print('notice: no GPU available; running on the CPU')
     return torch.device('cpu')
 
-def ensure_synth(root, n_frames=400, seed=0): # dataset folder; frames to build when absent
+def ensure_synth(root, n_frames=600, seed=0): # dataset folder; frames to build when absent
     "Build SynthInterHand at `root` unless it is already there."
     root = Path(root)
     if (root / 'annotations').is_dir(): return root
@@ -89,7 +90,7 @@ def train(dataset='synth', load_ckpt=None, log_dir='logs', gpu_ids='0', num_work
     if cfg.get('min_epoch') and int(cfg['min_epoch']) > int(cfg['max_epoch']):
         warnings.warn(f"--min_epoch {cfg['min_epoch']} > --max_epoch {cfg['max_epoch']}: training {cfg['max_epoch']} epochs")
     torch.manual_seed(seed + start)
-    if cfg['dataset'] == 'synth': ensure_synth(cfg['data_root'], cfg.get('synth_frames', 400))
+    if cfg['dataset'] == 'synth': ensure_synth(cfg['data_root'], cfg.get('synth_frames', 600))
     from digit.data import digit_dataloaders
     nw = num_workers if num_workers is not None else min(4, max(0, (os.cpu_count() or 1) - 1))
     dls = digit_dataloaders(cfg['data_root'], cfg['trainsplit'], cfg['valsplit'], bs=cfg['iter_batch'], num_workers=nw,
@@ -169,15 +170,15 @@ def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missi
                 trainsplit:str=None,   # train, smalltrain, minitrain, tinytrain
                 valsplit:str=None,     # val, smallval, minival
                 precision:str=None,    # 16 (fp16; fp32 on a CPU), bf16 or 32
-                eval_every_epoch:int=None, # validate every k epochs (and after the last)
+                eval_every_epoch:int=None, # validate every k epochs and after the last (synth 2; interhand 2)
                 lr_dec_epoch:str=None, # epochs after which the lr is multiplied by 0.1, e.g. "40" or "30,40"
-                max_epoch:int=None,    # epochs to train (synth 3; interhand 50)
+                max_epoch:int=None,    # epochs to train (synth 8; interhand 50)
                 min_epoch:int=None,    # accepted for compatibility (no early stopping: max_epoch epochs are trained)
                 lr:float=None,         # learning rate (synth 1e-3 one-cycle; interhand 1e-4 step, as released)
                 schedule:str=None,     # step (as released) or one_cycle
                 num_workers:int=None,  # data loader workers (default: min(4, cores-1))
                 trans_test:str=None,   # validation wrist depths and boxes: rootnet or gt
-                synth_frames:int=None, # training frames of SynthInterHand to build when missing (default 400; val and test 1/5 of it)
+                synth_frames:int=None, # training frames of SynthInterHand to build when missing (default 600; val and test 1/5 of it)
                 pretrained:str=None,   # timm hrnet checkpoint file for the backbone (ImageNet weights)
                 fusion:str=None,       # logits (as released) or probs
                 load_ckpt:str=None,    # resume: logs/<key>/model_dump/last.ckpt
