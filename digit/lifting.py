@@ -8,14 +8,14 @@ Docs: https://digit-hands.github.io/digit/lifting.html.md"""
 from __future__ import annotations
 import numpy as np
 import torch
-from .hands import ROOT_RIGHT, ROOT_LEFT, HAND_OF_JOINT, cam_to_pixel, pixel_to_cam
+from .hands import ROOT_RIGHT, ROOT_LEFT, ROOTS, HAND_OF_JOINT, cam_to_pixel, pixel_to_cam
 
 # %% auto #0
-__all__ = ['WRISTS', 'lift_joints', 'encode_joints']
+__all__ = ['lift_joints', 'encode_joints']
 
 # %% ../nbs/32_lifting.ipynb #2488c4c8
 from .crop import CROP as CROP_SIZE, HM as HM_SIZE, DEPTH_RANGE_MM, mm_to_bins, bins_to_mm, apply_affine
-WRISTS = [ROOT_RIGHT, ROOT_LEFT]
+
 
 # %% ../nbs/32_lifting.ipynb #4be8f781
 def lift_joints(joints25d,  # [...,42,3] 64-space joints (x, y, z)
@@ -33,7 +33,7 @@ def encode_joints(joints_cam, # [...,42,3] camera-space joints (mm)
                   focal, princpt): # [...,2] camera
     "(joints25d [...,42,3], rel_root_depth [...] in bins, abs_depth [...,2] mm): the inverse of `lift_joints`."
     uv = apply_affine(cam_to_pixel(joints_cam, focal, princpt), affine) * (HM_SIZE / CROP_SIZE)
-    abs_depth = joints_cam[..., WRISTS, 2]
+    abs_depth = joints_cam[..., list(ROOTS), 2]
     z = mm_to_bins(joints_cam[..., 2] - abs_depth[..., HAND_OF_JOINT])
     cat = np.concatenate if isinstance(uv, np.ndarray) else torch.cat
     return cat([uv, z[..., None]], -1), mm_to_bins(abs_depth[..., 1] - abs_depth[..., 0]), abs_depth
