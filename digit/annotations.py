@@ -11,7 +11,7 @@ from array import array
 from pathlib import Path
 import numpy as np
 from .cli import console_entry
-from .hands import apply_wrist_rule, world_to_cam, cam_to_pixel, N_JOINTS, HAND_TYPES
+from .hands import apply_wrist_rule, world_to_cam, cam_to_pixel, N_JOINTS, HAND_TYPES, FIXTURES_DIR
 
 # %% auto #0
 __all__ = ['SPLITS', 'HAND_TYPE_IDS', 'CACHE_VERSION', 'SUBSET_SEED', 'SUBSETS', 'preprocess_main', 'DatasetError',
@@ -267,9 +267,10 @@ CACHE_VERSION = 1
 
 # %% ../nbs/20_annotations.ipynb #7ba1238b
 def default_cache_dir(root): # dataset folder
-    "Where the caches of `root` live: `<root>/cache`, or under `$DIGIT_CACHE` when `root` is read-only."
+    "Where the caches of `root` live: `<root>/cache`, or under `$DIGIT_CACHE` when `root` is read-only or package data."
     root = Path(root).resolve()
-    if os.access(root/'cache' if (root/'cache').exists() else root, os.W_OK): return root/'cache'
+    in_package = FIXTURES_DIR in (root, *root.parents)  # never write into the installed package
+    if not in_package and os.access(root/'cache' if (root/'cache').exists() else root, os.W_OK): return root/'cache'
     base = Path(os.environ.get('DIGIT_CACHE', Path.home()/'.cache'/'digit'))
     return base/f"{root.name}-{hashlib.sha1(str(root).encode()).hexdigest()[:10]}"
 

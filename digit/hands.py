@@ -6,7 +6,7 @@ Docs: https://digit-hands.github.io/digit/hands.html.md"""
 
 # %% ../nbs/00_hands.ipynb #201070bc
 from __future__ import annotations
-import json, os
+import importlib.util, json
 from pathlib import Path
 import numpy as np
 import torch
@@ -15,9 +15,10 @@ import torch
 __all__ = ['FINGERS', 'HAND_JOINT_NAMES', 'N_HAND_JOINTS', 'N_JOINTS', 'JOINT_NAMES', 'ROOT_RIGHT', 'ROOT_LEFT', 'ROOTS',
            'RIGHT_JOINTS', 'LEFT_JOINTS', 'HAND_OF_JOINT', 'ROOT_OF_JOINT', 'HAND_PARENTS', 'PARENTS', 'HAND_BONES',
            'BONES', 'HAND_BONE_PARTS', 'FLIP_PERM', 'JOINT_COLORS', 'BONE_COLORS', 'HAND_PART_NAMES', 'N_PARTS',
-           'N_PART_CLASSES', 'PART_CLASS_NAMES', 'FLIP_PART_LUT', 'HAND_TYPES', 'flip_joints', 'part_label',
-           'flip_part_labels', 'remap_part_labels', 'hand_type_to_vec', 'vec_to_hand_type', 'world_to_cam',
-           'cam_to_world', 'cam_to_pixel', 'pixel_to_cam', 'find_fixtures', 'apply_wrist_rule', 'load_sample_frames']
+           'N_PART_CLASSES', 'PART_CLASS_NAMES', 'FLIP_PART_LUT', 'HAND_TYPES', 'FIXTURES_DIR', 'flip_joints',
+           'part_label', 'flip_part_labels', 'remap_part_labels', 'hand_type_to_vec', 'vec_to_hand_type',
+           'world_to_cam', 'cam_to_world', 'cam_to_pixel', 'pixel_to_cam', 'find_fixtures', 'apply_wrist_rule',
+           'load_sample_frames']
 
 # %% ../nbs/00_hands.ipynb #e0682852
 FINGERS = ('thumb', 'index', 'middle', 'ring', 'pinky')
@@ -138,14 +139,12 @@ def pixel_to_cam(uv,      # [...,N,2] pixels
     return cat([xy, depth[..., None]], -1)
 
 # %% ../nbs/00_hands.ipynb #ad41beba
-def find_fixtures(start=None): # folder to search upwards from (default: cwd, then this package)
-    "The `shared/fixtures` folder beside the checkout, or `$DIGIT_FIXTURES`."
-    if os.environ.get('DIGIT_FIXTURES'): return Path(os.environ['DIGIT_FIXTURES'])
-    bases = [Path(start or Path.cwd()).resolve()] + ([Path(__file__).resolve().parent] if '__file__' in globals() else [])
-    for base in bases:
-        for d in [base, *base.parents]:
-            if (d/'shared'/'fixtures').is_dir(): return d/'shared'/'fixtures'
-    raise FileNotFoundError('no shared/fixtures folder above the working directory; set $DIGIT_FIXTURES')
+FIXTURES_DIR = Path(importlib.util.find_spec('digit').origin).parent/'fixtures'  # package data
+
+def find_fixtures():
+    "The fixtures folder shipped inside the `digit` package (real frames, photos, the released key table)."
+    if not (FIXTURES_DIR/'interhand26m_sample').is_dir(): raise FileNotFoundError(f'{FIXTURES_DIR}: the fixtures of the digit package are missing; reinstall digit')
+    return FIXTURES_DIR
 
 def apply_wrist_rule(valid): # [...,42] joint validity
     "Invalidate each hand's joints where its wrist is invalid."
