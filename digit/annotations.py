@@ -378,7 +378,8 @@ def make_sample_root(dst, # folder to create the dataset in
         c, cam = src['camera'][str(im['capture'])], im['camera']
         xw = np.array(src['joint_3d'][str(im['capture'])][str(im['frame_idx'])]['world_coord'])
         z = world_to_cam(xw, np.array(c['camrot'][cam]), np.array(c['campos'][cam]))[[20, 41], 2]
-        rootnet.append(dict(annot_id=an['id'], bbox=an['bbox'], abs_depth=(z + 10).tolist()))
+        x, y, w, h = an['bbox']; s = max(w, h) * 1.25  # RootNet writes its boxes squared and enlarged 1.25x
+        rootnet.append(dict(annot_id=an['id'], bbox=[x + w/2 - s/2, y + h/2 - s/2, s, s], abs_depth=(z + 10).tolist()))
     for k, v in src.items(): (dst/'annotations'/split/f'InterHand2.6M_{split}_{k}.json').write_text(json.dumps(v))
     (dst/'rootnet_output').mkdir(exist_ok=True)
     (dst/'rootnet_output'/f'rootnet_interhand2.6m_output_{split}.json').write_text(json.dumps(rootnet))

@@ -14,10 +14,10 @@ import simplejpeg
 from .hands import FLIP_PERM, ROOT_RIGHT, ROOT_LEFT, FLIP_PART_LUT, ROOT_OF_JOINT
 
 # %% auto #0
-__all__ = ['CROP', 'HM', 'SEGM', 'DEPTH_RANGE_MM', 'NO_AUG', 'square_box', 'crop_affine', 'apply_affine', 'invert_affine',
-           'resize_affine', 'Aug', 'sample_aug', 'aug_affine', 'reduce_factor', 'decode_image', 'reduced_affine',
-           'warp_image', 'warp_mask', 'mm_to_bins', 'bins_to_mm', 'hand_roots', 'encode_targets', 'decode_joints25d',
-           'flip_hands']
+__all__ = ['CROP', 'HM', 'SEGM', 'DEPTH_RANGE_MM', 'NO_AUG', 'square_box', 'box_center_size', 'crop_affine', 'apply_affine',
+           'invert_affine', 'resize_affine', 'Aug', 'sample_aug', 'aug_affine', 'reduce_factor', 'decode_image',
+           'reduced_affine', 'warp_image', 'warp_mask', 'mm_to_bins', 'bins_to_mm', 'hand_roots', 'encode_targets',
+           'decode_joints25d', 'flip_hands']
 
 # %% ../nbs/24_crop.ipynb #59f82833
 CROP, HM, SEGM = 256, 64, 128  # input crop, 2.5D joint grid and part-mask sizes (px)
@@ -30,17 +30,24 @@ def square_box(bbox,       # [4] x, y, w, h (px)
     if not all(map(math.isfinite, (x, y, w, h))) or w <= 0 or h <= 0: raise ValueError(f'bad box {list(bbox)}')
     return np.array([x + w/2, y + h/2]), max(w, h) * scale
 
+def box_center_size(bbox): # [4] x, y, w, h (px)
+    "Centre [2] and size [2] (w, h) of a box taken as given (RootNet's boxes at evaluation)."
+    x, y, w, h = [float(v) for v in bbox]
+    if not all(map(math.isfinite, (x, y, w, h))) or w <= 0 or h <= 0: raise ValueError(f'bad box {list(bbox)}')
+    return np.array([x + w/2, y + h/2]), np.array([w, h])
+
 # %% ../nbs/24_crop.ipynb #197d7c27
 def crop_affine(center, # [2] box centre in the image (px)
-                size,   # box side in the image (px)
+                size,   # box side in the image (px), or its [w, h]
                 rot=0., # rotation (degrees, counter-clockwise as seen in the crop)
                 flip=False, # mirror the crop horizontally
                 out=CROP): # crop side (px)
-    "Affine [2,3] from image pixels to crop pixels."
-    s = out / size; a = math.radians(rot); ca, sa = math.cos(a) * s, math.sin(a) * s
-    m = np.array([[ca, sa], [-sa, ca]])  # scale and rotate about the box centre (y points down)
+    "Affine [2,3] from image pixels to crop pixels: the box centre to `out/2`, its width and height to `out`."
+    sx, sy = out / np.broadcast_to(np.asarray(size, np.float64), (2,))
+    a = math.radians(rot); ca, sa = math.cos(a), math.sin(a)
+    m = np.array([[ca * sx, sa * sx], [-sa * sy, ca * sy]])  # rotate about the box centre (y points down), then scale
     if flip: m[0] = -m[0]
-    t = (out - 1) / 2 - m @ np.asarray(center, np.float64)
+    t = out / 2 - m @ np.asarray(center, np.float64)
     return np.hstack([m, t[:, None]])
 
 def apply_affine(pts,    # [...,N,2] points
@@ -57,9 +64,8 @@ def invert_affine(affine): # [2,3]
 
 def resize_affine(affine, # [2,3] into a crop of side `src`
                   src=CROP, dst=SEGM): # crop sides
-    "The same crop at another resolution (pixel centres kept consistent)."
-    k = dst / src  # u' = (u + 0.5) k - 0.5
-    return np.vstack([affine[0] * k + [0, 0, (k - 1) / 2], affine[1] * k + [0, 0, (k - 1) / 2]])
+    "The same crop at another resolution: `u' = u dst/src` (the box [0, src] -> [0, dst], as released)."
+    return affine * (dst / src)
 
 # %% ../nbs/24_crop.ipynb #327bdff5
 class Aug(NamedTuple):
@@ -79,8 +85,11 @@ def sample_aug(rng:np.random.Generator, # random generator
                rot=float(rot * np.clip(rng.normal(), -2, 2)) if rng.random() < p_rot else 0.,
                flip=bool(rng.random() < p_flip), color=tuple(float(v) for v in rng.uniform(1 - color, 1 + color, 3)))
 
-def aug_affine(center, size, aug:Aug=NO_AUG, out=CROP): # box centre [2], side, augmentation
-    "Crop affine [2,3] of a square box under an augmentation."
+def aug_affine(center, # [2] box centre (px)
+               size,   # box side (px), or its [w, h]
+               aug:Aug=NO_AUG, # augmentation draw
+               out=CROP): # crop side
+    "Crop affine [2,3] of a box under an augmentation."
     c = np.asarray(center, np.float64) + np.asarray(aug.shift) * size
     return crop_affine(c, size * aug.scale, aug.rot, aug.flip, out)
 
@@ -96,9 +105,10 @@ _REDUCED = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_RE
 
 def decode_image(data:bytes, # encoded image (JPEG or PNG)
                  k=1,         # reduction factor 1, 2, 4 or 8
-                 fast=True):  # JPEGs: libjpeg-turbo's fast DCT and upsampling (a few % faster, visually identical)
+                 fast=True,   # JPEGs: libjpeg-turbo's fast DCT and upsampling (a few % faster, visually identical)
+                 opencv=False): # decode with OpenCV, as the released code does (the evaluation path)
     "Decode to RGB uint8 [ceil(H/k),ceil(W/k),3] (None if undecodable)."
-    if data[:2] == b'\xff\xd8':  # JPEG: simplejpeg, which scales by N/8 while decoding
+    if data[:2] == b'\xff\xd8' and not opencv:  # JPEG: simplejpeg, which scales by N/8 while decoding
         try:
             h, w = simplejpeg.decode_jpeg_header(data)[:2]
             hk, wk = -(-h // k), -(-w // k)

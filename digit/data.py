@@ -17,7 +17,7 @@ from .hands import FLIP_PERM, ROOT_RIGHT, ROOT_LEFT, remap_part_labels
 from .annotations import load_annotations
 from . import pack
 from .skeleton_masks import skeleton_mask, skeleton_mask_valid
-from .crop import (CROP, HM, SEGM, NO_AUG, square_box, sample_aug, aug_affine, apply_affine, invert_affine,
+from .crop import (CROP, HM, SEGM, NO_AUG, square_box, box_center_size, sample_aug, aug_affine, apply_affine, invert_affine,
                         resize_affine, reduce_factor, reduced_affine, decode_image, warp_image, warp_mask,
                         encode_targets, flip_hands)
 
@@ -61,7 +61,7 @@ class HandCrops(torch.utils.data.Dataset):
                  mask_source='auto',      # 'auto', 'file', 'skeleton' or 'none'
                  mask_remap:dict=None,    # {file label: class} for masks in another part order
                  ann=None,                # annotations (default: `load_annotations(root, split)`)
-                 reduce=True,             # decode big frames at reduced scale
+                 reduce=True,             # in training, decode big frames at reduced scale
                  source='auto'):          # images from 'auto' (LMDB when packed), 'lmdb' or 'files'
         if trans_test not in ('rootnet', 'gt'): raise ValueError(f"trans_test must be 'rootnet' or 'gt', not {trans_test!r}")
         if mask_source not in ('auto', 'file', 'skeleton', 'none'): raise ValueError(f'unknown mask_source {mask_source!r}')
@@ -107,15 +107,16 @@ class HandCrops(torch.utils.data.Dataset):
         jc[~v], ji[~v] = 0, 0
         gt_depth = jc[[ROOT_RIGHT, ROOT_LEFT], 2].copy()
         rootnet = self.use_rootnet and bool(col('has_rootnet')[i])
-        center, size = square_box(col('rootnet_bbox')[i] if rootnet else col('bbox')[i])
+        # RootNet's boxes are used as given (already squared and enlarged by RootNet), the dataset's squared and enlarged
+        center, size = box_center_size(col('rootnet_bbox')[i]) if rootnet else square_box(col('bbox')[i])
         abs_depth = col('rootnet_depth')[i].astype(np.float64) if rootnet else gt_depth
         eval_valid = jv.copy()
         if aug.flip: jc, jv, ht, abs_depth = flip_hands(jc, jv, ht, abs_depth); ji, eval_valid = ji[FLIP_PERM], eval_valid[FLIP_PERM]
         A = aug_affine(center, size, aug)
-        # image: one decode (reduced when the box is big), one warp
+        # image: one decode, one warp; in training the decode may be reduced and fast, at evaluation it is the released one
         data = self.files.image_bytes(self.ann.image_key(i))
-        k = reduce_factor(size * aug.scale) if self.reduce else 1
-        img = decode_image(data, k)
+        k = reduce_factor(np.max(size) * aug.scale) if self.reduce and self.train else 1
+        img = decode_image(data, k, opencv=not self.train)
         if img is None: raise ValueError('cannot decode the image')
         crop = warp_image(img, reduced_affine(A, k))  # RGB [256,256,3]
         t = encode_targets(apply_affine(ji, A), jc, jv, ht)

@@ -73,9 +73,9 @@ class HandEvaluator:
         # MRRPE: interacting frames with both wrists valid
         m = (htid == 2) & valid[:, ROOT_RIGHT] & valid[:, ROOT_LEFT]
         if m.any():
-            zr = abs_depth[m, 0]
-            wr = pixel_to_cam(joints_uvd[m][:, [ROOT_RIGHT], :2], zr[:, None], focal[m], princpt[m])[:, 0]
-            wl = pixel_to_cam(joints_uvd[m][:, [ROOT_LEFT], :2], (zr + rel_root_depth[m])[:, None], focal[m], princpt[m])[:, 0]
+            wrists = joints_uvd[m][:, [ROOT_RIGHT, ROOT_LEFT]]  # [M,2,3] each wrist's own 2.5D point
+            z = wrists[..., 2] + abs_depth[m, :1] + np.stack([np.zeros(int(m.sum())), rel_root_depth[m]], 1)  # [M,2]
+            wr, wl = pixel_to_cam(wrists[..., :2], z, focal[m], princpt[m]).transpose(1, 0, 2)
             gt_rel = joints_cam[m, ROOT_LEFT] - joints_cam[m, ROOT_RIGHT]
             self.mrrpe_sum += np.linalg.norm((wl - wr) - gt_rel, axis=-1).sum(); self.mrrpe_n += int(m.sum())
         # handedness

@@ -113,7 +113,9 @@ def make_frame(seed, split, index, # dataset seed, split, frame index
     rr = _rng(seed, split, 2, index)
     wrist_z = jc[[20, 41], 2]
     wrist_z = np.where(present, wrist_z, wrist_z[present][0])  # an absent hand gets the other's depth
-    rn_box = np.array(bbox) + rng_box(rr, bbox, rootnet_noise[1])
+    rn = np.array(bbox) + rng_box(rr, bbox, rootnet_noise[1])
+    rn_side = max(rn[2], rn[3]) * 1.25  # RootNet writes its boxes squared and enlarged 1.25x
+    rn_box = [rn[0] + rn[2] / 2 - rn_side / 2, rn[1] + rn[3] / 2 - rn_side / 2, rn_side, rn_side]
     rec = dict(
         image=dict(id=index, file_name=f'Capture{capture}/{seq}/cam{cam_id}/image{index}.jpg', width=W, height=H,
                    capture=capture, subject=capture, seq_name=seq, camera=cam_id, frame_idx=index),
@@ -216,7 +218,7 @@ def make_synth_dataset(out='data/SynthInterHand', # output folder
     if len(hand_type_p) != 3 or min(hand_type_p) < 0 or sum(hand_type_p) <= 0: raise ValueError(f'hand_type_p must be 3 non-negative numbers (right, left, interacting), got {hand_type_p}')
     workers = workers or os.cpu_count() or 1
     if workers < 1: raise ValueError(f'workers must be at least 1, got {workers}')
-    args = dict(n_train=int(n_train), n_val=int(n_val), n_test=int(n_test), seed=int(seed), hand_type_p=list(hand_type_p), rootnet_noise=list(map(float, rootnet_noise)), version=1)
+    args = dict(n_train=int(n_train), n_val=int(n_val), n_test=int(n_test), seed=int(seed), hand_type_p=list(hand_type_p), rootnet_noise=list(map(float, rootnet_noise)), version=2)
     out = Path(out); cfg = _check_out(out, args)
     if cfg.exists() and json.loads(cfg.read_text()).get('complete'): return out
     out.mkdir(parents=True, exist_ok=True)
