@@ -10,31 +10,50 @@ import inspect, sys
 from fastcore.script import anno_parser
 
 # %% auto #0
-__all__ = ['run_cli', 'console_entry']
+__all__ = ['UsageError', 'cli_parser', 'run_cli', 'console_entry', 'on_terminal']
 
 # %% ../nbs/02_cli.ipynb #d7bfd836
-def _dashed(arg): # one command-line word
-    "`--snake_case[=v]` -> `--snake-case[=v]`; other words unchanged."
+class UsageError(Exception):
+    "A mistake in what the user asked for (a flag value, a missing or empty folder, a wrong file): one line, exit 1."
+
+def _snake(arg): # one command-line word
+    "`--dashed-name[=v]` -> `--dashed_name[=v]`; other words unchanged."
     if not arg.startswith('--'): return arg
     name, eq, val = arg.partition('=')
-    return name.replace('_', '-') + eq + val
+    return '--' + name[2:].replace('-', '_') + eq + val
+
+def cli_parser(func,      # a function with docments-documented parameters
+               prog=None): # the command's name
+    "fastcore's `anno_parser` for `func`, with its flags spelt `--snake_case` as in the original code."
+    p = anno_parser(func, prog)
+    for act in p._actions:
+        act.option_strings = [_snake(s) for s in act.option_strings]
+    p._option_string_actions = {s: a for a in p._actions for s in a.option_strings}
+    return p
 
 def run_cli(func,       # a function with docments-documented parameters
             argv=None,  # the words after the command (default: sys.argv[1:])
             prog=None): # the command's name, for help and errors
     "Parse `argv` for `func` (accepting --snake_case and --dashed flags) and call it."
-    p = anno_parser(func, prog)
-    ns = vars(p.parse_args([_dashed(a) for a in (sys.argv[1:] if argv is None else argv)]))
+    ns = vars(cli_parser(func, prog).parse_args([_snake(a) for a in (sys.argv[1:] if argv is None else argv)]))
     ns.pop('pdb', None); ns.pop('xtra', None)
     pos = []
     for k, v in inspect.signature(func).parameters.items():
         if v.kind is inspect.Parameter.VAR_POSITIONAL: pos = list(ns.pop(k) or [])
     return func(*pos, **ns)
 
-def console_entry(func, prog=None): # the function to expose; the command's name
+def console_entry(func,      # the function to expose
+                  prog=None): # the command's name (default: the function's, with dashes)
     "A no-argument entry point for `[project.scripts]` that runs `func` from the command line."
+    prog = prog or func.__name__.replace('_', '-')
     def main():
-        res = run_cli(func, prog=prog or func.__name__.replace('_', '-'))
+        try: res = run_cli(func, prog=prog)
+        except UsageError as e: sys.exit(f'{prog}: error: {e}')  # printed to stderr, exit status 1
         return res if isinstance(res, int) else None  # console scripts exit with what this returns
     main.__doc__ = func.__doc__
     return main
+
+def on_terminal():
+    "Whether progress bars make sense: a notebook, or standard output on an interactive terminal (not a log file)."
+    from fastprogress.fastprogress import IN_NOTEBOOK
+    return bool(IN_NOTEBOOK) or sys.stdout.isatty()

@@ -6,7 +6,7 @@ Docs: https://digit-hands.github.io/digit/files.html.md"""
 
 # %% ../nbs/03_files.ipynb #d2813cbe
 from __future__ import annotations
-import os, tempfile
+import os, tempfile, threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -14,6 +14,14 @@ from pathlib import Path
 __all__ = ['atomic_path', 'atomic_write_bytes', 'atomic_write_text', 'atomic_torch_save', 'atomic_savefig']
 
 # %% ../nbs/03_files.ipynb #2439ed0b
+_UMASK_LOCK = threading.Lock()
+
+def _default_mode():
+    "The mode `open()` gives a new file: 0666 less the process umask (which can only be read by setting it)."
+    with _UMASK_LOCK:
+        mask = os.umask(0); os.umask(mask)
+    return 0o666 & ~mask
+
 @contextmanager
 def atomic_path(path): # destination file; its folder is created when missing
     "Context manager yielding a temporary path beside `path`; moved onto `path` on success, deleted on failure."
@@ -21,25 +29,31 @@ def atomic_path(path): # destination file; its folder is created when missing
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, _default_mode())  # mkstemp's 0600 would make every output private
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp): os.remove(tmp)
         raise
 
 # %% ../nbs/03_files.ipynb #b268f7fc
-def atomic_write_bytes(path, data:bytes): # destination; content
+def atomic_write_bytes(path,        # destination
+                       data:bytes): # content
     "Write `data` to `path` atomically."
     with atomic_path(path) as tmp: tmp.write_bytes(data)
 
-def atomic_write_text(path, text:str): # destination; content (UTF-8)
+def atomic_write_text(path,      # destination
+                      text:str): # content (UTF-8)
     "Write `text` to `path` atomically."
     with atomic_path(path) as tmp: tmp.write_text(text, encoding='utf-8')
 
-def atomic_torch_save(obj, path): # anything `torch.save` takes; destination
+def atomic_torch_save(obj,  # anything `torch.save` takes
+                      path): # destination
     "`torch.save(obj, path)` atomically."
     import torch
     with atomic_path(path) as tmp: torch.save(obj, tmp)
 
-def atomic_savefig(fig, path, dpi=90): # a matplotlib figure; destination (.png); resolution
+def atomic_savefig(fig,    # a matplotlib figure
+                   path,   # destination (.png)
+                   dpi=90): # resolution
     "Save a figure as PNG atomically."
     with atomic_path(path) as tmp: fig.savefig(tmp, dpi=dpi, format='png')

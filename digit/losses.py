@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from .hands import HAND_BONES, N_HAND_JOINTS, N_PART_CLASSES
 
 # %% auto #0
-__all__ = ['LOSS_WEIGHTS', 'JointL1', 'RelRootL1', 'HandTypeBCE', 'SegmCE', 'BoneL2', 'DigitLoss']
+__all__ = ['LOSS_WEIGHTS', 'JointL1', 'RelRootL1', 'HandTypeBCE', 'SegmCE', 'BoneL2', 'gaussian_maps', 'HeatmapKL', 'DigitLoss']
 
 # %% ../nbs/40_losses.ipynb #20aae494
 class JointL1(nn.Module):
@@ -53,15 +53,44 @@ class BoneL2(nn.Module):
             total = total + (err * (valid[:, c] * valid[:, p])[..., None]).mean()
         return total
 
+# %% ../nbs/40_losses.ipynb #92252c63
+def gaussian_maps(centres,  # [...,2] x, y in map pixels (pixel centres at index + 0.5)
+                  sigma,    # std in map pixels
+                  H:int,    # map height
+                  W:int):   # map width
+    "Normalised Gaussian maps [...,H*W] around `centres`."
+    xs = torch.arange(W, device=centres.device, dtype=centres.dtype) + 0.5
+    ys = torch.arange(H, device=centres.device, dtype=centres.dtype) + 0.5
+    gx = torch.exp(-(xs - centres[..., :1]) ** 2 / (2 * sigma ** 2))   # [...,W]
+    gy = torch.exp(-(ys - centres[..., 1:2]) ** 2 / (2 * sigma ** 2))  # [...,H]
+    q = (gy[..., :, None] * gx[..., None, :]).flatten(-2)
+    return q / q.sum(-1, keepdim=True).clamp_min(1e-30)
+
+class HeatmapKL(nn.Module):
+    "KL(Gaussian at the target || spatial softmax of `heat_logits [B,J,H,W]`), masked by `valid [B,J]`, mean over all joints."
+    def __init__(self, sigma=2.): # Gaussian std in 64-grid units
+        super().__init__(); self.sigma = sigma
+    def forward(self, heat_logits, target, valid): # [B,J,H,W]; [B,J,3] 64-space joints; [B,J]
+        B, J, H, W = heat_logits.shape
+        k = W / 64  # map pixels per 64-grid unit
+        logp = heat_logits.float().reshape(B, J, H * W).log_softmax(-1)
+        q = gaussian_maps(target[..., :2].float() * k, self.sigma * k, H, W)
+        kl = (q * (q.clamp_min(1e-30).log() - logp)).sum(-1)  # [B,J]
+        return (kl * valid.float()).mean()
+
 # %% ../nbs/40_losses.ipynb #c15cfd9a
-LOSS_WEIGHTS = dict(joint=1., rel_root=1., hand_type=1., segm=10., bone=.1)  # as released
+LOSS_WEIGHTS = dict(joint=1., rel_root=1., hand_type=1., segm=10., bone=.1, heatmap=0.)  # as released (no heat-map term)
 
 class DigitLoss(nn.Module):
-    "Weighted sum of DIGIT's five terms; `loss(pred, target)`; the weighted terms of the last call in `.terms`."
-    def __init__(self, weights:dict=None): # {term: weight}; missing terms take the released weight
+    "Weighted sum of DIGIT's terms; `loss(pred, target)`; the weighted terms of the last call in `.terms`."
+    def __init__(self, weights:dict=None, # {term: weight}; missing terms take the released weight
+                 heatmap_sigma=2.):       # Gaussian std of the optional heat-map term (64-grid units)
         super().__init__()
+        unknown = set(weights or {}) - set(LOSS_WEIGHTS)
+        if unknown: raise ValueError(f'unknown loss terms {sorted(unknown)}; the terms are {list(LOSS_WEIGHTS)}')
         self.weights = {**LOSS_WEIGHTS, **(weights or {})}
         self.joint, self.rel_root, self.hand_type, self.segm, self.bone = JointL1(), RelRootL1(), HandTypeBCE(), SegmCE(), BoneL2()
+        self.heatmap = HeatmapKL(heatmap_sigma)
         self.terms = {}
 
     def forward(self, pred:dict, target:dict):
@@ -71,6 +100,7 @@ class DigitLoss(nn.Module):
                    hand_type=self.hand_type(pred['hand_logits'], target['hand_type'], target['hand_type_valid']),
                    segm=self.segm(pred.get('segm_logits'), target['segm'], target['segm_valid']),
                    bone=self.bone(j, target['joints25d'], jv))
+        if self.weights['heatmap']: raw['heatmap'] = self.heatmap(pred['heatmap_logits'], target['joints25d'], jv)
         weighted = {k: v * self.weights[k] for k, v in raw.items()}
         self.terms = {k: v.detach() for k, v in weighted.items()}
         return sum(weighted.values())

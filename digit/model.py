@@ -124,8 +124,10 @@ class DigitNet(nn.Module):
                  merge_width=64,     # U-Net base width
                  head_widths=(64, 128, 256, 512, 512, 512), fc_width=512, # global head
                  n_joints=N_JOINTS, n_root_bins=64, n_classes=N_PART_CLASSES,
-                 n_depth_bins=64):   # per-joint depth bins covering +-200 mm around the wrist
+                 n_depth_bins=64,    # per-joint depth bins covering +-200 mm around the wrist
+                 in_scale=1.):       # look at the crop downscaled by this factor (small CPU variants); outputs keep their spaces
         super().__init__()
+        self.in_scale = float(in_scale)
         if fusion not in ('logits', 'probs'): raise ValueError(f"fusion must be 'logits' or 'probs', not {fusion!r}")
         self.fusion, self.backbone = fusion, backbone
         c = backbone.out_chs
@@ -143,7 +145,9 @@ class DigitNet(nn.Module):
         self.hand_fc = mlp(head_widths[-1], fc_width, 2)
 
     def forward(self, img): # [B,3,256,256] in [0,1]
-        feat = self.backbone(img)                                   # [B,32,64,64]
+        s = self.in_scale
+        if s != 1: img = F.interpolate(img, scale_factor=s, mode='bilinear', antialias=True, align_corners=False)
+        feat = self.backbone(img)                                   # [B,32,64,64] (64 s at in_scale s)
         segm_logits = None
         if self.segm_head is not None:
             segm_logits = self.segm_head(feat)                      # [B,33,128,128]
@@ -151,7 +155,10 @@ class DigitNet(nn.Module):
             feat = torch.cat([feat, self.conv_segm_feat(scores)], 1)  # [B,544,64,64]
         feat = self.merge_layer(feat)
         heat_logits = self.conv_hm(feat)                            # [B,42,64,64]
-        joints25d = soft_argmax_2d(heat_logits, self.conv_depth(feat))
+        joints25d = soft_argmax_2d(heat_logits, self.conv_depth(feat))  # [B,42,3] on the 64 s grid
+        if s != 1:  # back to the 64x64 grid and the 128x128 part mask, whatever the input scale
+            joints25d = joints25d * joints25d.new_tensor([1 / s, 1 / s, 1.])
+            if segm_logits is not None: segm_logits = F.interpolate(segm_logits, scale_factor=1 / s, mode='bilinear', align_corners=False)
         glob = self.conv_head(feat).mean((2, 3))                    # [B,512]
         return dict(joints25d=joints25d, heatmap_logits=heat_logits,
                     rel_root_depth=soft_argmax_1d(self.root_fc(glob)),
