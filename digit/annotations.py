@@ -6,17 +6,17 @@ Docs: https://digit-hands.github.io/digit/annotations.html.md"""
 
 # %% ../nbs/20_annotations.ipynb #e775907b
 from __future__ import annotations
-import hashlib, json, os, re, shutil, time
+import hashlib, json, mmap, os, re, shutil, time
 from array import array
 from pathlib import Path
 import numpy as np
 from .cli import console_entry
-from .hands import apply_wrist_rule, world_to_cam, cam_to_pixel, N_JOINTS, HAND_TYPES, FIXTURES_DIR
+from .hands import apply_wrist_rule, world_to_cam, cam_to_world, cam_to_pixel, N_JOINTS, HAND_TYPES, FIXTURES_DIR
 
 # %% auto #0
 __all__ = ['SPLITS', 'HAND_TYPE_IDS', 'CACHE_VERSION', 'SUBSET_SEED', 'SUBSETS', 'preprocess_main', 'DatasetError',
-           'find_annotation_files', 'iter_json', 'read_annotations', 'default_cache_dir', 'build_cache', 'Annotations',
-           'subset_rows', 'load_annotations', 'make_sample_root', 'digit_preprocess']
+           'find_annotation_files', 'iter_json', 'read_annotations', 'default_cache_dir', 'build_cache',
+           'ComputedColumn', 'Annotations', 'subset_rows', 'load_annotations', 'make_sample_root', 'digit_preprocess']
 
 # %% ../nbs/20_annotations.ipynb #5bcf59cd
 SPLITS = ('train', 'val', 'test')
@@ -182,6 +182,11 @@ def _lookup(table_keys, keys):
     return pos, found
 
 # %% ../nbs/20_annotations.ipynb #28d0368c
+_FRONT_MM = 1e-3  # joints at or behind the camera (Z <= 1 um) cannot be projected: invalid, and 0 in `joints_img`
+_CAMERA_DTYPE = np.dtype([('key', '<i8'), ('R', '<f4', (3, 3)), ('campos', '<f4', (3,)), ('focal', '<f4', (2,)), ('princpt', '<f4', (2,))])
+
+def _int32(v): return v.astype(np.int32) if not len(v) or (v.min() >= -2**31 and v.max() < 2**31) else v  # exact, half the bytes of int64
+
 def _npy_writer(path, dtype, shape):
     "A file with the .npy header of `shape`, to append rows to (plain writes: no dirty pages held in memory)."
     f = open(path, 'wb')
@@ -229,25 +234,27 @@ def read_annotations(root, # dataset folder
     if problems is None and not len(rows): raise DatasetError(f"{info['data']}: no frames")
     tmpl = _key_template(files, im, seqs, irow[rows])
     n, (irow, crow, jrow) = len(rows), (irow[rows], crow[rows], jrow[rows])
+    used, cam_index = np.unique(crow, return_inverse=True)  # the cameras these frames use, and each frame's row among them
+    cams = np.zeros(len(used), _CAMERA_DTYPE)
+    cams['key'] = ckeys[used]
+    for k, v in (('R', R), ('campos', campos), ('focal', focal), ('princpt', princpt)): cams[k] = v[used]
     def save(k, v): np.save(out/f'{k}.npy', np.ascontiguousarray(v))
-    for k, v in dict(annot_id=an['id'][rows], image_id=an['image_id'][rows], capture=im['capture'][irow], subject=im['subject'][irow],
-                     camera=im['camera'][irow], frame_idx=im['frame_idx'][irow], width=im['width'][irow], height=im['height'][irow],
+    for k, v in dict(annot_id=_int32(an['id'][rows]), image_id=_int32(an['image_id'][rows]), capture=im['capture'][irow], subject=im['subject'][irow],
+                     camera=_int32(im['camera'][irow]), frame_idx=_int32(im['frame_idx'][irow]), width=im['width'][irow], height=im['height'][irow],
                      seq_index=im['seq'][irow], hand_type=an['hand_type'][rows], hand_type_valid=an['htv'][rows],
-                     bbox=an['bbox'][rows].astype(np.float32), focal=focal[crow].astype(np.float32), princpt=princpt[crow].astype(np.float32),
-                     R=R[crow].astype(np.float32), campos=campos[crow].astype(np.float32)).items(): save(k, v)
+                     bbox=an['bbox'][rows].astype(np.float32), cam_index=cam_index.reshape(-1).astype(np.int32), cameras=cams).items(): save(k, v)
     save('seq_names', np.array(seqs, dtype=str) if seqs else np.zeros(0, 'U1'))
-    if tmpl is None: save('file_names', np.array([files[r] for r in irow], dtype=str))
+    if tmpl is None: save('file_names', np.array([files[r].encode() for r in irow], dtype=bytes))
     jv = an['jv'][rows]
-    big = {k: _npy_writer(out/f'{k}.npy', np.float32, (n, N_JOINTS, d)) for k, d in (('joints_world', 3), ('joints_cam', 3), ('joints_img', 2))}
+    f = _npy_writer(out/'joints_cam.npy', np.float32, (n, N_JOINTS, 3))
     behind = 0
     for s in range(0, n, chunk):
         e = min(n, s + chunk); cr, jr = crow[s:e], jrow[s:e]
-        xw = jxyz[jr]; xc = world_to_cam(xw, R[cr], campos[cr])
-        front = xc[..., 2] > 1e-3  # joints at or behind the camera cannot be projected: invalid
+        xc = world_to_cam(jxyz[jr], R[cr], campos[cr])
+        front = xc[..., 2] > _FRONT_MM
         behind += int((~front & (jv[s:e] > 0)).sum()); jv[s:e] *= front
-        with np.errstate(divide='ignore', invalid='ignore'): uv = cam_to_pixel(xc, focal[cr], princpt[cr])
-        for k, v in zip(big, (xw, xc, np.where(front[..., None], uv, 0))): big[k].write(np.ascontiguousarray(v, np.float32).tobytes())
-    for f in big.values(): f.close()
+        f.write(np.ascontiguousarray(xc, np.float32).tobytes())
+    f.close()
     save('joint_valid', apply_wrist_rule(jv).astype(np.uint8))
     has = np.zeros(n, bool); rbox = np.zeros((n, 4), np.float32); rdep = np.zeros((n, 2), np.float32)
     if info['rootnet'] is not None:
@@ -263,7 +270,7 @@ def read_annotations(root, # dataset folder
                 joints_behind_camera=behind, dropped=int((~good).sum()),
                 sources={k: dict(path=str(Path(p).resolve()), size=p.stat().st_size, mtime_ns=p.stat().st_mtime_ns) for k, p in srcs.items()})
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: joints_img and joints_world computed on access, camera table, int32 ids
 
 # %% ../nbs/20_annotations.ipynb #7ba1238b
 def default_cache_dir(root): # dataset folder
@@ -304,19 +311,81 @@ def build_cache(root, # dataset folder
     return dst
 
 # %% ../nbs/20_annotations.ipynb #5798e70a
+class ComputedColumn:
+    "A per-frame column computed on access: `col[i]`, `col[i, j]`, `col[a:b]`, `col[rows]` compute only those frames, `np.asarray(col)` all."
+    def __init__(self, fn, # rows (an int, a slice, an int or bool array) -> their values [..., *row_shape]
+                 n:int, # frames
+                 row_shape:tuple, # shape of one frame's value, e.g. (42, 2)
+                 dtype=np.float32, # dtype of the values
+                 chunk:int=65536): # frames per step of `np.asarray`: bounds the temporaries
+        self.fn, self.n, self.row_shape, self.dtype, self.chunk = fn, n, tuple(row_shape), np.dtype(dtype), chunk
+    @property
+    def shape(self): return (self.n, *self.row_shape)
+    @property
+    def ndim(self): return 1 + len(self.row_shape)
+    def __len__(self): return self.n
+    def __getitem__(self, idx):
+        idx = idx if isinstance(idx, tuple) else (idx,)
+        if not idx or idx[0] is Ellipsis or idx[0] is None: return np.asarray(self)[idx]
+        r, rest = idx[0], idx[1:]
+        if isinstance(r, (int, np.integer)):
+            if not -self.n <= r < self.n: raise IndexError(f'index {r} is out of bounds for {self.n} frames')
+            return self.fn(int(r) % self.n)[rest]
+        return self.fn(np.asarray(r) if isinstance(r, list) else r)[(slice(None),) + rest]
+    def __array__(self, dtype=None, copy=None):
+        if copy is False: raise ValueError('a computed column has no array to view without a copy')
+        out = np.empty(self.shape, self.dtype)
+        for s in range(0, self.n, self.chunk): out[s:s + self.chunk] = self.fn(slice(s, min(self.n, s + self.chunk)))
+        return out if dtype is None else out.astype(dtype, copy=False)
+    def __iter__(self): return (self[i] for i in range(self.n))
+    def __repr__(self): return f'ComputedColumn(shape={self.shape}, dtype={self.dtype})'
+
+def _load_private(path):
+    "A `.npy` file read into private memory of ordinary pages (np.load's huge pages are slow to touch first in VMs)."
+    m = np.load(path, mmap_mode='r')
+    if m.nbytes < 1 << 20: return np.array(m)  # small: not worth a mapping of its own
+    buf = mmap.mmap(-1, m.nbytes, flags=mmap.MAP_PRIVATE)  # anonymous and private: counted as the process's own memory
+    with open(path, 'rb', buffering=0) as f:
+        f.seek(m.offset); view, done = memoryview(buf), 0
+        while done < m.nbytes:
+            k = f.readinto(view[done:])
+            if not k: raise DatasetError(f'{path}: file shorter than its header says')
+            done += k
+        del view
+    return np.frombuffer(buf, m.dtype, m.size).reshape(m.shape, order='F' if m.flags.fnc else 'C')
+
+def _project(xc, focal, princpt):
+    "Pixels [...,42,2] of camera-space joints [...,42,3]; 0 for joints at or behind the camera, which have none."
+    with np.errstate(divide='ignore', invalid='ignore'): uv = cam_to_pixel(xc, focal, princpt)
+    return np.where((xc[..., 2] > _FRONT_MM)[..., None], uv, 0)
+
+_TABLES = ('seq_names', 'file_names', 'cameras')  # not one row per frame: read through seq_index, the key template, cam_index
+_CAMERA_COLS = dict(R=(3, 3), campos=(3,), focal=(2,), princpt=(2,))
+_COMPUTED = dict(_CAMERA_COLS, joints_img=(N_JOINTS, 2), joints_world=(N_JOINTS, 3))
+
 class Annotations:
-    "One row per frame of a split; columns are numpy arrays (memory-mapped by default), see CONTRACT.md."
+    "One row per frame of a split; columns are numpy arrays (memory-mapped by default) or `ComputedColumn`s, see CONTRACT.md."
     def __init__(self, folder, split=None, rows=None, in_memory=False):
         self.folder, self.in_memory = Path(folder), in_memory
         self.manifest = json.loads((self.folder/'manifest.json').read_text())
         self.split = split or self.manifest['split']
-        self._cols = {p.stem: np.load(p, mmap_mode=None if in_memory else 'r') for p in self.folder.glob('*.npy')}
+        self._cols = {p.stem: _load_private(p) if in_memory else np.load(p, mmap_mode='r') for p in self.folder.glob('*.npy')}
         self.rows = None if rows is None else np.asarray(rows, np.int64)  # rows of the parent cache, or None for all
-        self._picked = {}
+        self._picked, self._computed = {}, {}
     @property
-    def columns(self): return sorted(k for k in self._cols if k not in ('seq_names', 'file_names'))
+    def columns(self): return sorted({k for k in self._cols if k not in _TABLES} | (set(_COMPUTED) if 'cameras' in self._cols else set()))
+    def _compute(self, k, r):
+        "Computed column `k` at parent rows `r` (an int, a slice or an index array), float32 as if stored."
+        c = self._cols; cam = c['cameras'][c['cam_index'][r]]
+        if k in _CAMERA_COLS: return np.ascontiguousarray(cam[k])
+        xc, f64 = c['joints_cam'][r].astype(np.float64), lambda a: np.asarray(a, np.float64)
+        if k == 'joints_img': return _project(xc, f64(cam['focal']), f64(cam['princpt'])).astype(np.float32)
+        return cam_to_world(xc, f64(cam['R']), f64(cam['campos'])).astype(np.float32)  # joints_world
     def __getattr__(self, k):
         cols = self.__dict__.get('_cols', {})
+        if k in _COMPUTED and 'cameras' in cols:
+            if k not in self._computed: self._computed[k] = ComputedColumn(lambda r, k=k: self._compute(k, self._parent(r)), len(self), _COMPUTED[k])
+            return self._computed[k]
         if k not in cols: raise AttributeError(k)
         if self.rows is None: return cols[k]
         if k not in self._picked: self._picked[k] = np.ascontiguousarray(cols[k][self.rows])
@@ -324,15 +393,18 @@ class Annotations:
     def __len__(self): return self.manifest['n'] if self.rows is None else len(self.rows)
     def __repr__(self): return f'Annotations({self.split!r}, {len(self)} frames, {self.folder})'
     def __reduce__(self): return (Annotations, (self.folder, self.split, self.rows, self.in_memory))  # workers re-open the files
-    def parent_row(self, i): return int(i if self.rows is None else self.rows[i])
+    def _parent(self, r): return r if self.rows is None else self.rows[r]
+    def parent_row(self, i): return int(self._parent(i))
     def seq_name(self, i): return str(self._cols['seq_names'][self._cols['seq_index'][self.parent_row(i)]])
     def image_key(self, i):
         "Path of frame `i`'s image relative to `images/`."
         r, m, c = self.parent_row(i), self.manifest, self._cols
-        if m['key_template'] is None: return m['key_prefix'] + str(c['file_names'][r])
+        if m['key_template'] is None: f = c['file_names'][r]; return m['key_prefix'] + (f.decode() if isinstance(f, bytes) else str(f))
         return m['key_prefix'] + m['key_template'].format(capture=int(c['capture'][r]), seq=self.seq_name(i), camera=int(c['camera'][r]), frame=int(c['frame_idx'][r]))
     def mask_key(self, i): return os.path.splitext(self.image_key(i))[0] + '.png'
-    def frame(self, i): return {k: self._cols[k][self.parent_row(i)] for k in self.columns}
+    def frame(self, i):
+        r = self.parent_row(i)
+        return {k: self._compute(k, r) if k in _COMPUTED and k not in self._cols else self._cols[k][r] for k in self.columns}
     def subset(self, indices, split=None):
         "The frames at `indices` (rows of this object), sharing the same files."
         idx = np.asarray(indices, np.int64)

@@ -152,7 +152,7 @@ if what == 'preprocess': build_cache(root, 'train', force=True)
 else:
     ann = load_annotations(root, 'train', in_memory=what == 'ram'); res.update(load_s=time.time() - t, frames=len(ann), loaded=rss())
     idx = np.random.default_rng(0).integers(0, len(ann), 1000); t1 = time.time()
-    s = sum(float(ann.joints_cam[i].sum() + ann.focal[i].sum()) + len(ann.image_key(i)) for i in idx)
+    s = sum(float(ann.joints_cam[i].sum() + ann.focal[i].sum() + ann.joints_img[i].sum()) + len(ann.image_key(i)) for i in idx)  # stored, camera table, computed
     res.update(read_1000_frames_s=time.time() - t1)
 print(json.dumps(dict(res, wall_s=time.time() - t, after=rss(), peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)))
 '''
@@ -169,7 +169,8 @@ def bench_annotations(n:int=20_000, # frames in the fake train split
             r = subprocess.run([sys.executable, '-c', _CHILD, str(tmp), what], capture_output=True, text=True)
             if r.returncode: raise RuntimeError(f'{what} failed:\n{r.stderr[-2000:]}')
             res[what] = json.loads(r.stdout.strip().splitlines()[-1])
-        res['cache_mb'] = sum(p.stat().st_size for p in (tmp/'cache'/'train').iterdir()) / 2**20
+        size = sum(p.stat().st_size for p in (tmp/'cache'/'train').iterdir())  # the cache build_cache wrote, every file
+        res.update(cache_mb=size / 2**20, bytes_per_frame=size / n)
         return res
     finally:
         if folder is None: shutil.rmtree(tmp, ignore_errors=True)
@@ -181,7 +182,7 @@ def digit_bench_annotations(n:int=20_000, # frames (the real train split: 136106
     r = bench_annotations(n, folder, cams_per_frame)
     print(f"{r['frames']:,} frames; JSON written in {r['generate_s']:.1f} s: " + ', '.join(f'{k} {v:.0f} MB' for k, v in r['json_mb'].items()))
     p = r['preprocess']; print(f"preprocess: {p['wall_s']:.1f} s, peak RSS {p['peak_rss_mb']:.0f} MB (process start, imports included: {p['before']['rss']:.0f} MB); "
-                               f"cache {r['cache_mb']:.0f} MB on disk")
+                               f"cache {r['cache_mb']:.0f} MB on disk ({r['bytes_per_frame']:.0f} bytes a frame)")
     def mb(d, b): return f"{d['rss'] - b['rss']:+.0f} MB ({d['anon'] - b['anon']:+.0f} private, {d['file'] - b['file']:+.0f} mapped files)"
     for k in ('mmap', 'ram'):
         q = r[k]; print(f"load ({k}): {q['load_s']:.3f} s, RSS {mb(q['loaded'], q['before'])}; after reading 1000 random frames "

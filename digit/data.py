@@ -13,7 +13,7 @@ import cv2
 import torch
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
-from .hands import FLIP_PERM, ROOT_RIGHT, ROOT_LEFT, remap_part_labels
+from .hands import FLIP_PERM, ROOT_RIGHT, ROOT_LEFT, remap_part_labels, cam_to_pixel
 from .annotations import load_annotations
 from . import pack
 from .skeleton_masks import skeleton_mask, skeleton_mask_valid
@@ -99,8 +99,9 @@ class HandCrops(torch.utils.data.Dataset):
         col = self.col
         if aug is None: aug = sample_aug(self.rng()) if self.train else NO_AUG
         ht, jv = int(col('hand_type')[i]), col('joint_valid')[i].astype(np.float32)
-        jc, ji = col('joints_cam')[i].astype(np.float64), col('joints_img')[i].astype(np.float64)
+        jc = col('joints_cam')[i].astype(np.float64)
         focal, princpt = col('focal')[i].astype(np.float64), col('princpt')[i].astype(np.float64)
+        with np.errstate(divide='ignore', invalid='ignore'): ji = cam_to_pixel(jc, focal, princpt)  # [42,2] image pixels
         v = jv > 0
         if not (np.isfinite(jc[v]).all() and np.isfinite(ji[v]).all()): raise ValueError('non-finite joint coordinates')
         if not (np.isfinite(focal).all() and np.isfinite(princpt).all() and (focal > 0).all()): raise ValueError(f'bad camera {focal} {princpt}')

@@ -21,13 +21,16 @@ from fastai.torch_core import to_float
 from .losses import DigitLoss
 from .metrics import digit_metrics
 from .files import atomic_write_text, atomic_torch_save, atomic_savefig
+from .cli import on_terminal
+from fastcore.basics import noop
+from fastai.callback.progress import ProgressCallback
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
 # %% auto #0
-__all__ = ['DigitMixedPrecision', 'precision_callbacks', 'step_lr', 'StepLR', 'EvalEvery', 'NonFiniteLossError', 'NonFiniteGuard',
-           'TermLogger', 'read_log', 'write_log', 'plot_log', 'load_train_checkpoint', 'plain', 'Checkpoint',
-           'new_run_key', 'digit_learner', 'resume_from', 'fit_digit']
+__all__ = ['TABLE_COLUMNS', 'DigitMixedPrecision', 'precision_callbacks', 'step_lr', 'StepLR', 'EvalEvery', 'NonFiniteLossError',
+           'NonFiniteGuard', 'table_line', 'TermLogger', 'read_log', 'write_log', 'plot_log', 'load_train_checkpoint',
+           'plain', 'Checkpoint', 'new_run_key', 'digit_learner', 'resume_from', 'fit_digit']
 
 # %% ../nbs/42_learner.ipynb #3ddbd102
 class DigitMixedPrecision(MixedPrecision):
@@ -48,13 +51,14 @@ class DigitMixedPrecision(MixedPrecision):
         self.learn.pred = {k: (None if v is None else to_float(v)) for k, v in p.items()} if isinstance(p, dict) else to_float(p)
 
 def precision_callbacks(precision, # '16' (fp16), 'bf16' or '32'
-                        device):   # the training device
+                        device,    # the training device
+                        task='training'): # what the notice says is happening ('training' or 'evaluating')
     "The callbacks for a precision on a device (fp16 on a CPU falls back to fp32 with a notice)."
     precision, device = str(precision), torch.device(device)
     if precision not in ('16', 'bf16', '32'): raise ValueError(f"precision must be 16, bf16 or 32, not {precision!r}")
     if precision == '32': return []
     if precision == '16' and device.type != 'cuda':
-        print(f'notice: --precision 16 needs a GPU; training in fp32 on {device.type}')
+        print(f'notice: --precision 16 needs a GPU; {task} in fp32 on {device.type}')
         return []
     return [DigitMixedPrecision('fp16' if precision == '16' else 'bf16', device.type)]
 
@@ -100,10 +104,30 @@ def _batch_size(yb):
     t = yb[0]
     return len(next(iter(t.values()))) if isinstance(t, dict) else len(t)
 
+TABLE_COLUMNS = (('epoch', 'epoch'), ('train_loss', 'train_loss'), ('valid_loss', 'valid_loss'), ('mpjpe_all', 'mpjpe_all'),
+                 ('mpjpe_single', 'single'), ('mpjpe_interacting', 'interacting'), ('mrrpe', 'mrrpe'),
+                 ('handedness', 'hand_%'), ('segm_miou', 'miou_%'), ('time_s', 'time_s'))  # (log.csv column, heading)
+
+def table_line(row=None, # a `log.csv` row (dict); None for the heading
+               width=12): # characters per column
+    "One fixed-width line of the training table: numbers with two decimals, empty where a value is missing."
+    if row is None: return ''.join(f'{h:>{width}}' for _, h in TABLE_COLUMNS)
+    def cell(k):
+        v = row.get(k, '')
+        if v in ('', None): return ''
+        return str(int(v)) if k == 'epoch' else f'{float(v):.2f}'
+    return ''.join(f'{cell(k):>{width}}' for k, _ in TABLE_COLUMNS)
+
 class TermLogger(Callback):
-    "Per-epoch means of every loss term (train and valid), lr and metrics -> `log.csv` and `log.png`."
+    "Per-epoch means of every loss term (train and valid), lr and metrics -> `log.csv`, `log.png` and a printed table row."
     order = 55
     def __init__(self, folder): self.folder = Path(folder)
+    def write(self, line):
+        "Print a line above the progress bars when there are some, else plainly."
+        mbar = getattr(getattr(self.learn, 'progress', None), 'mbar', None)
+        if mbar: mbar.write(line)
+        else: print(line, flush=True)
+    def before_fit(self): self.write(table_line())
     def before_epoch(self): self.sums, self.ran = {}, False
     def before_train(self): self.ran, self.t0 = True, time.time()
     def after_batch(self):
@@ -123,6 +147,7 @@ class TermLogger(Callback):
             row[m.name] = '' if v is None else float(v)
         rows = [r for r in read_log(self.folder / 'log.csv') if int(r['epoch']) < row['epoch']] + [row]
         write_log(self.folder / 'log.csv', rows)
+        self.write(table_line(row))
         try:
             fig = plot_log(rows); atomic_savefig(fig, self.folder / 'log.png'); plt.close(fig)
         except Exception as e: warnings.warn(f'could not draw the log plot: {e}')
@@ -214,13 +239,14 @@ def digit_learner(dls,               # fastai DataLoaders of (img, target dict)
                   config=None,       # the run's settings, saved as config.json and in checkpoints
                   loss_weights=None, # override DigitLoss weights
                   monitor='mpjpe_all', # metric deciding best.ckpt
-                  keep_records=False): # keep prediction records in the metrics (for --dump_preds)
+                  keep_records=False, # keep prediction records in the metrics (for --dump_preds)
+                  task='training'):  # 'training' or 'evaluating' (for the notices)
     "A fastai `Learner` set up to train or evaluate DIGIT; its run folder is `learn.run_dir`."
     key = key or new_run_key()
     run_dir = Path(log_dir) / key
     device = dls.device if getattr(dls, 'device', None) is not None else torch.device('cpu')
     cbs = [NonFiniteGuard(), EvalEvery(eval_every_epoch), TermLogger(run_dir),
-           Checkpoint(run_dir / 'model_dump', monitor, config)] + precision_callbacks(precision, device)
+           Checkpoint(run_dir / 'model_dump', monitor, config)] + precision_callbacks(precision, device, task)
     if schedule == 'step': cbs.append(StepLR(lr, lr_dec_epoch, lr_dec_factor))
     elif schedule != 'one_cycle': raise ValueError(f"schedule must be 'step' or 'one_cycle', not {schedule!r}")
     bs_iter = dls.train.bs if hasattr(dls.train, 'bs') else None
@@ -230,6 +256,8 @@ def digit_learner(dls,               # fastai DataLoaders of (img, target dict)
     learn = Learner(dls, model, loss_func=DigitLoss(loss_weights), opt_func=partial(OptimWrapper, opt=torch.optim.Adam),
                     lr=lr, wd=0., wd_bn_bias=True, metrics=digit_metrics(keep_records), cbs=cbs,
                     path=run_dir, model_dir='model_dump')
+    learn.logger = noop  # TermLogger prints the table
+    if not on_terminal(): learn.remove_cb(ProgressCallback)  # bars only where they can be redrawn
     learn.run_dir, learn.run_key, learn.schedule, learn.config = run_dir, key, schedule, dict(config or {})
     if config is not None: atomic_write_text(run_dir / 'config.json', json.dumps(config, indent=1, default=str))
     return learn
