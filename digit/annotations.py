@@ -10,19 +10,20 @@ import hashlib, json, mmap, os, re, shutil, time
 from array import array
 from pathlib import Path
 import numpy as np
-from .cli import console_entry
+from .cli import console_entry, UsageError, check_folder, check_out_folder
 from .hands import apply_wrist_rule, world_to_cam, cam_to_world, cam_to_pixel, N_JOINTS, HAND_TYPES, FIXTURES_DIR
 
 # %% auto #0
 __all__ = ['SPLITS', 'HAND_TYPE_IDS', 'CACHE_VERSION', 'SUBSET_SEED', 'SUBSETS', 'preprocess_main', 'DatasetError',
            'find_annotation_files', 'iter_json', 'read_annotations', 'default_cache_dir', 'build_cache',
-           'ComputedColumn', 'Annotations', 'subset_rows', 'load_annotations', 'make_sample_root', 'digit_preprocess']
+           'ComputedColumn', 'Annotations', 'subset_rows', 'load_annotations', 'make_sample_root', 'parse_splits',
+           'digit_preprocess']
 
 # %% ../nbs/20_annotations.ipynb #5bcf59cd
 SPLITS = ('train', 'val', 'test')
 
-class DatasetError(ValueError):
-    "A problem in a dataset file; the message names the file and the frame."
+class DatasetError(UsageError):
+    "A problem in a dataset folder or file; the message names the file and the frame (a `UsageError`: one line from a command)."
 
 def _layouts(root, split):
     "Candidate (layout, files, image key prefix), most likely first."
@@ -33,16 +34,20 @@ def _layouts(root, split):
     yield 'single-file', {k: root/f'{split}_interhand2.6m_{k}.json' for k in kinds}, ''
 
 def find_annotation_files(root, # dataset folder
-                          split:str): # train, val or test
+                          split:str, # train, val or test
+                          missing_ok:bool=False): # return None (not an error) when `split` has no annotations
     "Dict of the annotation files of `split` (data, camera, joint_3d, rootnet or None), its layout and image key prefix."
     root = Path(root)
+    if not root.is_dir(): raise DatasetError(f'{root}: ' + ('is a file, not a dataset folder' if root.exists() else 'no such folder'))
     for layout, files, prefix in _layouts(root, split):
         if files['data'].is_file():
             missing = [str(f) for f in files.values() if not f.is_file()]
             if missing: raise DatasetError(f'{root}: layout {layout} is incomplete, missing {missing}')
             rn = root/'rootnet_output'/f'rootnet_interhand2.6m_output_{split}.json'
             return dict(files, rootnet=rn if rn.is_file() else None, layout=layout, prefix=prefix)
-    raise DatasetError(f'{root}: no annotations for split {split!r} (looked for {[str(f["data"]) for _, f, _ in _layouts(root, split)]})')
+    if missing_ok: return None
+    if not any(root.iterdir()): raise DatasetError(f'{root}: the folder is empty')
+    raise DatasetError(f'{root}: no annotations for split {split!r} (looked for {", ".join(str(f["data"].relative_to(root)) for _, f, _ in _layouts(root, split))})')
 
 # %% ../nbs/20_annotations.ipynb #315430f0
 _WS = re.compile(r'[ \t\n\r]*')
@@ -102,7 +107,11 @@ def _walk(st, depth, keys):
 def iter_json(path, # JSON file
               depth:int): # how many container levels to open (1: items of the top level)
     "Yield `(keys, value)` for every value `depth` levels down, reading the file as a stream."
-    with open(path, encoding='utf-8') as f: yield from _walk(_JsonStream(f, path), depth, ())
+    try: f = open(path, encoding='utf-8')
+    except OSError as e: raise DatasetError(f'{path}: cannot read ({e.strerror})') from None
+    with f:
+        try: yield from _walk(_JsonStream(f, path), depth, ())
+        except UnicodeDecodeError: raise DatasetError(f'{path}: not a UTF-8 text file, so not JSON') from None
 
 # %% ../nbs/20_annotations.ipynb #29981d41
 HAND_TYPE_IDS = {t: i for i, t in enumerate(HAND_TYPES)}  # right 0, left 1, interacting 2
@@ -281,10 +290,13 @@ def default_cache_dir(root): # dataset folder
     base = Path(os.environ.get('DIGIT_CACHE', Path.home()/'.cache'/'digit'))
     return base/f"{root.name}-{hashlib.sha1(str(root).encode()).hexdigest()[:10]}"
 
-def _is_fresh(folder):
+def _is_fresh(folder, # a cache folder
+              info): # `find_annotation_files` of its dataset, now
     try: man = json.loads((folder/'manifest.json').read_text())
     except (OSError, ValueError): return False
     if man.get('version') != CACHE_VERSION: return False
+    now = {k: str(Path(info[k]).resolve()) for k in ('data', 'camera', 'joint_3d', 'rootnet') if info[k] is not None}
+    if {k: s['path'] for k, s in man['sources'].items()} != now: return False  # a cache copied along with its dataset
     for s in man['sources'].values():
         p = Path(s['path'])
         if not p.is_file() or p.stat().st_size != s['size'] or p.stat().st_mtime_ns != s['mtime_ns']: return False
@@ -296,8 +308,10 @@ def build_cache(root, # dataset folder
                 force:bool=False): # rebuild even when fresh
     "Write (atomically) the cache of `split`; return its folder."
     dst = Path(cache_dir or default_cache_dir(root))/split
-    if not force and _is_fresh(dst): return dst
-    dst.parent.mkdir(parents=True, exist_ok=True)
+    info = find_annotation_files(root, split)  # a missing dataset fails here, before any folder is made
+    if not force and _is_fresh(dst, info): return dst
+    try: dst.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise UsageError(f'{dst.parent}: cannot create the cache folder ({e.strerror})') from None
     tmp = dst.parent/f'.{split}.tmp-{os.getpid()}'
     shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir()
     try:
@@ -365,7 +379,10 @@ _COMPUTED = dict(_CAMERA_COLS, joints_img=(N_JOINTS, 2), joints_world=(N_JOINTS,
 
 class Annotations:
     "One row per frame of a split; columns are numpy arrays (memory-mapped by default) or `ComputedColumn`s, see CONTRACT.md."
-    def __init__(self, folder, split=None, rows=None, in_memory=False):
+    def __init__(self, folder, # a cache folder written by `build_cache`
+                 split=None, # its name (default: the manifest's)
+                 rows=None, # rows of the cache this object holds (default: all)
+                 in_memory=False): # read the columns into RAM instead of memory-mapping them
         self.folder, self.in_memory = Path(folder), in_memory
         self.manifest = json.loads((self.folder/'manifest.json').read_text())
         self.split = split or self.manifest['split']
@@ -394,18 +411,22 @@ class Annotations:
     def __repr__(self): return f'Annotations({self.split!r}, {len(self)} frames, {self.folder})'
     def __reduce__(self): return (Annotations, (self.folder, self.split, self.rows, self.in_memory))  # workers re-open the files
     def _parent(self, r): return r if self.rows is None else self.rows[r]
-    def parent_row(self, i): return int(self._parent(i))
-    def seq_name(self, i): return str(self._cols['seq_names'][self._cols['seq_index'][self.parent_row(i)]])
-    def image_key(self, i):
+    def parent_row(self, i): # a frame of this object
+        return int(self._parent(i))
+    def seq_name(self, i): # a frame of this object
+        return str(self._cols['seq_names'][self._cols['seq_index'][self.parent_row(i)]])
+    def image_key(self, i): # a frame of this object
         "Path of frame `i`'s image relative to `images/`."
         r, m, c = self.parent_row(i), self.manifest, self._cols
         if m['key_template'] is None: f = c['file_names'][r]; return m['key_prefix'] + (f.decode() if isinstance(f, bytes) else str(f))
         return m['key_prefix'] + m['key_template'].format(capture=int(c['capture'][r]), seq=self.seq_name(i), camera=int(c['camera'][r]), frame=int(c['frame_idx'][r]))
-    def mask_key(self, i): return os.path.splitext(self.image_key(i))[0] + '.png'
-    def frame(self, i):
+    def mask_key(self, i): # a frame of this object
+        return os.path.splitext(self.image_key(i))[0] + '.png'
+    def frame(self, i): # a frame of this object
         r = self.parent_row(i)
         return {k: self._compute(k, r) if k in _COMPUTED and k not in self._cols else self._cols[k][r] for k in self.columns}
-    def subset(self, indices, split=None):
+    def subset(self, indices, # rows of this object
+               split=None): # the subset's name (default: this object's)
         "The frames at `indices` (rows of this object), sharing the same files."
         idx = np.asarray(indices, np.int64)
         return Annotations(self.folder, split or self.split, idx if self.rows is None else self.rows[idx], self.in_memory)
@@ -417,7 +438,7 @@ SUBSETS = dict(minitrain=('train', 1000), minival=('val', 1000), minitest=('test
 
 def subset_rows(n:int, # frames in the parent split
                 size, # a count (int) or a fraction (float)
-                seed:int=SUBSET_SEED):
+                seed:int=SUBSET_SEED): # the draw's seed
     "Sorted rows of a seeded random subset of `range(n)`."
     k = min(n, size if isinstance(size, int) else int(round(n * size)))
     return np.sort(np.random.default_rng(seed).choice(n, k, replace=False))
@@ -428,7 +449,7 @@ def load_annotations(root, # dataset folder
                      in_memory:bool=False): # read the arrays into RAM instead of memory-mapping them
     "The annotations of `split`, building or refreshing the cache when needed."
     parent, size = SUBSETS.get(split, (split, None))
-    if parent not in SPLITS: raise ValueError(f'unknown split {split!r}: expected one of {SPLITS + tuple(SUBSETS)}')
+    if parent not in SPLITS: raise UsageError(f'unknown split {split!r}: expected one of {", ".join(SPLITS + tuple(SUBSETS))}')
     ann = Annotations(build_cache(root, parent, cache_dir), in_memory=in_memory)
     return ann if size is None else ann.subset(subset_rows(len(ann), size), split)
 
@@ -458,14 +479,25 @@ def make_sample_root(dst, # folder to create the dataset in
     return dst
 
 # %% ../nbs/20_annotations.ipynb #f71e4724
+def parse_splits(splits:str, # comma-separated split names, e.g. 'train,val'
+                 flag:str='--splits'): # the flag that gave them, for the message
+    "The split names in `splits`, or a `UsageError` naming an unknown one."
+    names = [s.strip() for s in splits.split(',') if s.strip()]
+    bad = [s for s in names if s not in SPLITS]
+    if bad or not names: raise UsageError(f'{flag} {splits}: ' + (f'unknown split {bad[0]!r}' if bad else 'no split') + f'; use some of {",".join(SPLITS)}')
+    return names
+
 def digit_preprocess(root:str='data/InterHand', # dataset folder (InterHand2.6M or SynthInterHand layout)
-                     splits:str='train,val,test', # comma-separated splits; missing ones are skipped
+                     splits:str='train,val,test', # comma-separated splits; those without annotations are skipped
                      cache_dir:str=None, # default: <root>/cache
                      force:bool=False): # rebuild even when the cache is fresh
     "Build the compact annotation cache of each split."
-    for split in splits.split(','):
-        try: find_annotation_files(root, split)
-        except DatasetError: print(f'{split}: no annotations in {root}, skipped'); continue
+    root, names = check_folder(root, '--root'), parse_splits(splits)
+    found = [s for s in names if find_annotation_files(root, s, missing_ok=True)]
+    if not found: raise UsageError(f'--root {root}: no annotations for {",".join(names)} in it (not an InterHand2.6M or SynthInterHand folder?)')
+    if cache_dir: check_out_folder(cache_dir, '--cache_dir')
+    for split in names:
+        if split not in found: print(f'{split}: no annotations in {root}, skipped'); continue
         t = time.time(); folder = build_cache(root, split, cache_dir, force=force)
         print(f'{split}: {Annotations(folder).manifest["n"]} frames -> {folder} ({time.time() - t:.1f} s)')
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import torch
 from torch import nn
 from timm.models.hrnet import HighResolutionNet, cfg_cls
+from .cli import UsageError
 
 # %% auto #0
 __all__ = ['PoseHRNet', 'load_imagenet_hrnet', 'create_backbone']
@@ -31,16 +32,22 @@ class PoseHRNet(HighResolutionNet):
         return self.stages(x)[0]
 
 # %% ../nbs/30_backbone.ipynb #bbe9772b
+def _load_error(e):
+    "The gist of a `torch.load` error in one line (its messages run to paragraphs)."
+    msg = str(e).split('WeightsUnpickler error:')[-1].strip()
+    return f"{type(e).__name__}: {msg.splitlines()[0].split('. ')[0]}" if msg else type(e).__name__
+
 def _read_state_dict(path:Path):
     "A flat tensor state dict read safely from `path` (accepts {'state_dict': ...} wrappers)."
     path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such checkpoint file')
+    if path.is_dir(): raise UsageError(f'{path}: is a folder, not a checkpoint file')
+    if not path.is_file(): raise UsageError(f'{path}: no such checkpoint file')
     try: sd = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f'{path}: not a loadable weights-only torch checkpoint ({e})') from None
+    except Exception as e: raise UsageError(f'{path}: not a loadable weights-only torch checkpoint ({_load_error(e)})') from None
     for k in ('state_dict', 'model'):
         if isinstance(sd, dict) and isinstance(sd.get(k), dict): sd = sd[k]
     if not isinstance(sd, dict) or not all(isinstance(v, torch.Tensor) for v in sd.values()):
-        raise ValueError(f'{path}: expected a dict of tensors (a state dict)')
+        raise UsageError(f'{path}: expected a dict of tensors (a state dict)')
     return sd
 
 def load_imagenet_hrnet(backbone:nn.Module, # a `PoseHRNet` of the same width as the checkpoint

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import cv2
 import torch
-from .cli import console_entry
+from .cli import console_entry, UsageError, check_folder
 from . import pack
 from .annotations import load_annotations, make_sample_root
 from .data import HandCrops
@@ -48,8 +48,8 @@ def _bench(root, split, n, mask_source, threads, temp):
     if temp is not None: root, split = make_sample_root(temp/'fixture', 'train'), 'train'
     root, ann = Path(root), load_annotations(root, split)
     parent = ann.image_key(0).split('/', 1)[0]
-    if not (pack.lmdb_path(root, 'images', parent)/'data.mdb').is_file():
-        if temp is None: raise FileNotFoundError(f"{pack.lmdb_path(root, 'images', parent)}: no LMDB; run `digit-pack --root {root} --split {parent}` first")
+    if pack._reader(pack.lmdb_path(root, 'images', parent)) is None:  # a data.mdb that is not an LMDB: DatasetError
+        if temp is None: raise UsageError(f"{pack.lmdb_path(root, 'images', parent)}: no LMDB; run `digit-pack --root {root} --split {parent}` first")
         pack.pack_split(root, parent, 'images')
     res = dict(root=str(root), split=split, frames=len(ann), n=n, mask_source=mask_source, threads=threads, load_before=_load()[0])
     for source in ('lmdb', 'files'):
@@ -73,6 +73,10 @@ def digit_bench_data(root:str=None,            # dataset folder (default: the fi
                      mask_source:str='skeleton', # 'file', 'skeleton', 'none' or 'auto'
                      threads:int=1):           # OpenCV/torch threads
     "Print training samples/s per worker process (LMDB and loose files) with the full augmentation."
+    if root is not None: root = check_folder(root, '--root')
+    if mask_source not in ('file', 'skeleton', 'none', 'auto'): raise UsageError(f'--mask_source {mask_source}: use file, skeleton, none or auto')
+    for flag, v in (('--n', n), ('--threads', threads)):
+        if v < 1: raise UsageError(f'{flag} {v}: must be at least 1')
     print(_report(bench_data(root, split, n, mask_source, threads)))
 
 bench_data_main = console_entry(digit_bench_data, 'digit-bench-data')

@@ -10,21 +10,24 @@ import time, statistics
 import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
-from fastcore.script import call_parse
-from .model import build_model
+from .cli import console_entry, UsageError
+from .model import build_model, VARIANTS
 
 # %% auto #0
-__all__ = ['count_gflops', 'median_time', 'synthetic_loss', 'train_step_fn', 'bench_variant', 'format_results',
-           'digit_bench_model']
+__all__ = ['bench_model_main', 'count_gflops', 'median_time', 'synthetic_loss', 'train_step_fn', 'bench_variant',
+           'format_results', 'digit_bench_model']
 
 # %% ../nbs/34_bench_model.ipynb #5832f5e6
-def count_gflops(model, size=256): # a network taking [1,3,size,size]
+def count_gflops(model,    # a network taking [1,3,size,size]
+                 size=256): # the image side
     "Forward GFLOPs for one image (multiply-add = 2 FLOPs)."
     model.eval()
     with torch.no_grad(), FlopCounterMode(display=False) as fc: model(torch.rand(1, 3, size, size))
     return fc.get_total_flops() / 1e9
 
-def median_time(fn, iters=3, warmup=1): # a callable; timed calls; untimed calls first
+def median_time(fn,       # a callable
+                iters=3,  # timed calls
+                warmup=1): # untimed calls first
     "Median wall time (s) of `fn()` (synchronising CUDA if in use)."
     sync = torch.cuda.synchronize if torch.cuda.is_available() else (lambda: None)
     for _ in range(warmup): fn()
@@ -34,7 +37,8 @@ def median_time(fn, iters=3, warmup=1): # a callable; timed calls; untimed calls
     return statistics.median(ts)
 
 # %% ../nbs/34_bench_model.ipynb #7800598f
-def synthetic_loss(out, bs): # network output dict; batch size
+def synthetic_loss(out, # network output dict
+                   bs): # batch size
     "A DIGIT-shaped loss on random targets (for timing only)."
     dev = out['joints25d'].device
     loss = F.l1_loss(out['joints25d'].float(), torch.rand(bs, 42, 3, device=dev) * 64)
@@ -44,7 +48,10 @@ def synthetic_loss(out, bs): # network output dict; batch size
         loss = loss + 10 * F.cross_entropy(out['segm_logits'].float(), torch.randint(0, 33, (bs, 128, 128), device=dev))
     return loss
 
-def train_step_fn(model, bs, device='cpu', dtype=None): # network; batch; device; autocast dtype or None
+def train_step_fn(model,        # network
+                  bs,           # batch size
+                  device='cpu', # 'cpu' or 'cuda'
+                  dtype=None):  # autocast dtype, or None for float32
     "A closure doing one Adam training step on a random batch (autocast + grad scaling for fp16)."
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
@@ -58,7 +65,12 @@ def train_step_fn(model, bs, device='cpu', dtype=None): # network; batch; device
     return step
 
 # %% ../nbs/34_bench_model.ipynb #131c36f7
-def bench_variant(name, iters=3, batch=32, train_batch=8, compile=False, gpu_batches=(32, 64)):
+def bench_variant(name,                # a variant of `build_model`
+                  iters=3,             # timed iterations per measurement
+                  batch=32,            # eval batch for CPU images/s
+                  train_batch=8,       # CPU training batch
+                  compile=False,       # also time torch.compile(fullgraph=True)
+                  gpu_batches=(32, 64)): # GPU training batches
     "Dict of measurements for variant `name` (CPU; GPU part when CUDA is present)."
     model = build_model(name).eval()
     r = dict(variant=name, params_M=sum(p.numel() for p in model.parameters()) / 1e6, gflops=count_gflops(model))
@@ -101,7 +113,6 @@ def format_results(rows): # list of dicts from `bench_variant`
         if gpu: lines.append(f"{r['variant']} on {r['gpu']}: " + ', '.join(f'{k[4:]}={v:.1f}' for k, v in gpu.items()))
     return '\n'.join(lines)
 
-@call_parse
 def digit_bench_model(variants:str='digit_tiny,baseline,digit', # comma-separated variant names
                       iters:int=3,        # timed iterations per measurement (after one warm-up)
                       batch:int=32,       # eval batch for CPU images/s
@@ -109,12 +120,19 @@ def digit_bench_model(variants:str='digit_tiny,baseline,digit', # comma-separate
                       compile:bool=False, # also time torch.compile(fullgraph=True) (slow to compile on CPU)
                       threads:int=0):     # torch CPU threads (0: PyTorch's default)
     "Print parameters, GFLOPs, CPU latency/throughput, training speed (and GPU mixed precision) per DIGIT variant."
+    names = [v.strip() for v in variants.split(',') if v.strip()]
+    bad = [v for v in names if v not in VARIANTS]
+    if bad or not names: raise UsageError(f'--variants {variants}: ' + (f'unknown variant {bad[0]!r}' if bad else 'no variant') + f'; use some of {",".join(VARIANTS)}')
+    for flag, v, low in (('--iters', iters, 1), ('--batch', batch, 1), ('--train_batch', train_batch, 1), ('--threads', threads, 0)):
+        if v < low: raise UsageError(f'{flag} {v}: must be at least {low}')
     if threads: torch.set_num_threads(threads)
     print(f'torch {torch.__version__}, {torch.get_num_threads()} CPU threads' +
           (f', GPU: {torch.cuda.get_device_name()}' if torch.cuda.is_available() else ', no GPU'))
     rows = []
-    for name in variants.split(','):
-        rows.append(bench_variant(name.strip(), iters, batch, train_batch, compile))
+    for name in names:
+        rows.append(bench_variant(name, iters, batch, train_batch, compile))
         print(f'... {name} done', flush=True)
     print(format_results(rows))
     return rows
+
+bench_model_main = console_entry(digit_bench_model, 'digit-bench-model')

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json, math, os, resource, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import cv2, numpy as np, simplejpeg
-from .cli import console_entry
+from .cli import console_entry, UsageError, check_folder, check_out_folder
 from fastprogress.fastprogress import progress_bar
-from .annotations import SPLITS, DatasetError, Annotations, find_annotation_files, read_annotations, load_annotations
+from .annotations import SPLITS, DatasetError, Annotations, find_annotation_files, read_annotations, load_annotations, parse_splits
 from .hands import world_to_cam, cam_to_pixel, N_JOINTS
 from . import pack
 
@@ -27,7 +27,7 @@ def write_fake_dataset(root, # folder to write into
                        split:str='train', # split name
                        cams_per_frame:int=10, # cameras that see each 3D frame
                        images:bool=False, # also write a 334x512 JPEG per frame
-                       seed:int=0):
+                       seed:int=0): # seed of the poses and boxes
     "Write a random InterHand2.6M v1.0-layout split of `n` frames; return `root`."
     rng, root = np.random.default_rng(seed), Path(root)
     ann_dir = root/'annotations'/split; ann_dir.mkdir(parents=True, exist_ok=True)
@@ -113,10 +113,13 @@ def check_dataset(root, # dataset folder
                   splits=SPLITS, # splits to check (missing ones are skipped)
                   decode:bool=False): # fully decode every image (slow) instead of parsing its header
     "Every problem found in the dataset, as a list of messages."
-    problems = []
+    problems, checked = [], 0
+    if not Path(root).is_dir(): raise DatasetError(f'{root}: no such dataset folder')
     for split in splits:
-        try: find_annotation_files(root, split)
-        except DatasetError: continue
+        try: info = find_annotation_files(root, split, missing_ok=True)
+        except DatasetError as e: problems.append(f'{split}: {e}'); checked += 1; continue  # an incomplete layout
+        if info is None: continue
+        checked += 1
         with tempfile.TemporaryDirectory() as d:
             found = []
             try: man = read_annotations(root, split, Path(d), problems=found)
@@ -126,13 +129,14 @@ def check_dataset(root, # dataset folder
             ann = Annotations(d)
             for i in progress_bar(range(len(ann)), leave=False): problems += [f'{split}: {p}' for p in _check_frame(root, ann, i, decode)]
             del ann
+    if not checked: raise DatasetError(f'{root}: no annotations for {", ".join(splits)} in it (not an InterHand2.6M or SynthInterHand folder?)')
     return problems
 
 def digit_check(root:str='data/InterHand', # dataset folder
-                splits:str='train,val,test', # comma-separated splits
+                splits:str='train,val,test', # comma-separated splits (those without annotations are skipped)
                 decode:bool=False): # fully decode every image
     "Scan a dataset and list every problem; exit status 1 when there is any."
-    problems = check_dataset(root, splits.split(','), decode)
+    problems = check_dataset(check_folder(root, '--root'), parse_splits(splits), decode)
     for p in problems: print(p)
     print(f'{len(problems)} problem(s) in {root}')
     if problems: raise SystemExit(1)
@@ -179,6 +183,10 @@ def digit_bench_annotations(n:int=20_000, # frames (the real train split: 136106
                             folder:str=None, # where to write the fake dataset (default: temporary, deleted after)
                             cams_per_frame:int=10): # cameras per 3D frame
     "Benchmark annotation preprocessing and cache loading on fake InterHand2.6M files of `n` frames."
+    for flag, v in (('--n', n), ('--cams_per_frame', cams_per_frame)):
+        if v < 1: raise UsageError(f'{flag} {v}: must be at least 1')
+    if folder and any(check_out_folder(folder, '--folder').iterdir()):  # the fake files would overwrite what is there
+        raise UsageError(f'--folder {folder}: not empty; give a new or empty folder for the fake dataset')
     r = bench_annotations(n, folder, cams_per_frame)
     print(f"{r['frames']:,} frames; JSON written in {r['generate_s']:.1f} s: " + ', '.join(f'{k} {v:.0f} MB' for k, v in r['json_mb'].items()))
     p = r['preprocess']; print(f"preprocess: {p['wall_s']:.1f} s, peak RSS {p['peak_rss_mb']:.0f} MB (process start, imports included: {p['before']['rss']:.0f} MB); "
@@ -196,10 +204,11 @@ def bench_read(root, # dataset folder, packed with `digit-pack`
                n:int=500, # frames to read
                seed:int=0): # seed of the frame draw
     "Seconds per image for LMDB and loose-file reads (bytes only, and bytes + decode)."
+    env = pack._reader(pack.lmdb_path(root, 'images', split))  # checked first: loading the annotations may take a while
+    if env is None: raise DatasetError(f'{pack.lmdb_path(root, "images", split)}: no LMDB; run digit-pack first')
+    if not (Path(root)/'images').is_dir(): raise DatasetError(f'{root}/images: no loose image files to compare the LMDB with')
     ann = load_annotations(root, split)
     keys = [ann.image_key(int(i)) for i in np.random.default_rng(seed).choice(len(ann), min(n, len(ann)), replace=False)]
-    env = pack._reader(pack.lmdb_path(root, 'images', split))
-    if env is None: raise DatasetError(f'{pack.lmdb_path(root, "images", split)}: no LMDB; run digit-pack first')
     def from_lmdb(k):
         with env.begin() as txn: return txn.get(k.encode())
     def from_file(k): return (Path(root)/'images'/k).read_bytes()
@@ -219,6 +228,8 @@ def digit_bench_read(root:str='data/InterHand', # packed dataset folder
                      split:str='train', # split
                      n:int=500): # frames to read
     "Compare LMDB and loose-file image reads (bytes, and bytes + decode)."
+    root, _ = check_folder(root, '--root'), parse_splits(split, '--split')
+    if n < 1: raise UsageError(f'--n {n}: must be at least 1')
     r = bench_read(root, split, n)
     print(f"per image: bytes {r['files_bytes_ms']:.3f} ms from files, {r['lmdb_bytes_ms']:.3f} ms from LMDB (files/LMDB {r['ratio_bytes']:.1f}x); "
           f"bytes+decode {r['files_decode_ms']:.3f} ms vs {r['lmdb_decode_ms']:.3f} ms ({r['ratio_decode']:.2f}x)")

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 import torch
 from torch import nn
+from .cli import UsageError
 from .backbone import _read_state_dict
 from .model import build_model
 
@@ -50,6 +51,6 @@ def load_digit_checkpoint(path:Path,      # released DIGIT state dict (e.g. db7c
     problems = ([f'{len(missing)} missing: {_listing([ours_to_official(k) for k in missing])}'] if missing else []) + \
                ([f'{len(unexpected)} unexpected: {_listing(unexpected)}'] if unexpected else []) + \
                ([f'{len(shapes)} with wrong shapes: {_listing(shapes)}'] if shapes else [])
-    if problems: raise ValueError(f'{path}: not a DIGIT checkpoint for this model; ' + '; '.join(problems))
+    if problems: raise UsageError(f'{path}: not a DIGIT checkpoint for this model; ' + '; '.join(problems))
     model.load_state_dict(sd, strict=True)
     return model.eval()

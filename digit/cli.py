@@ -6,15 +6,17 @@ Docs: https://digit-hands.github.io/digit/cli.html.md"""
 
 # %% ../nbs/02_cli.ipynb #e969b41b
 from __future__ import annotations
-import inspect, sys
+import contextlib, inspect, io, sys, tempfile
+from pathlib import Path
 from fastcore.script import anno_parser
 
 # %% auto #0
-__all__ = ['UsageError', 'cli_parser', 'run_cli', 'console_entry', 'on_terminal']
+__all__ = ['UsageError', 'cli_parser', 'run_cli', 'console_entry', 'on_terminal', 'check_folder', 'check_file',
+           'check_out_folder', 'run_command']
 
 # %% ../nbs/02_cli.ipynb #d7bfd836
-class UsageError(Exception):
-    "A mistake in what the user asked for (a flag value, a missing or empty folder, a wrong file): one line, exit 1."
+class UsageError(ValueError):
+    "A mistake in what the user asked for (a flag value, a missing or empty folder, a wrong file): one line, exit 1; a `ValueError`."
 
 def _snake(arg): # one command-line word
     "`--dashed-name[=v]` -> `--dashed_name[=v]`; other words unchanged."
@@ -48,7 +50,7 @@ def console_entry(func,      # the function to expose
     prog = prog or func.__name__.replace('_', '-')
     def main():
         try: res = run_cli(func, prog=prog)
-        except UsageError as e: sys.exit(f'{prog}: error: {e}')  # printed to stderr, exit status 1
+        except UsageError as e: sys.exit(f'{prog}: error: ' + ' '.join(l.strip() for l in str(e).splitlines()))  # one line on stderr, exit status 1
         return res if isinstance(res, int) else None  # console scripts exit with what this returns
     main.__doc__ = func.__doc__
     return main
@@ -57,3 +59,49 @@ def on_terminal():
     "Whether progress bars make sense: a notebook, or standard output on an interactive terminal (not a log file)."
     from fastprogress.fastprogress import IN_NOTEBOOK
     return bool(IN_NOTEBOOK) or sys.stdout.isatty()
+
+# %% ../nbs/02_cli.ipynb #7121fb41
+def check_folder(path,                # a folder the command reads
+                 flag:str,            # the flag that named it, for the message
+                 empty_ok:bool=False): # accept an empty folder
+    "`Path(path)`, or a `UsageError` when it is missing, not a folder or (unless `empty_ok`) empty."
+    p = Path(path)
+    if not p.exists(): raise UsageError(f'{flag} {p}: no such folder')
+    if not p.is_dir(): raise UsageError(f'{flag} {p}: is a file, not a folder')
+    if not empty_ok and not any(p.iterdir()): raise UsageError(f'{flag} {p}: the folder is empty')
+    return p
+
+def check_file(path,     # a file the command reads
+               flag:str): # the flag that named it, for the message
+    "`Path(path)`, or a `UsageError` when it is missing or a folder."
+    p = Path(path)
+    if not p.exists(): raise UsageError(f'{flag} {p}: no such file')
+    if p.is_dir(): raise UsageError(f'{flag} {p}: is a folder, not a file')
+    return p
+
+def check_out_folder(path,     # a folder the command writes into
+                     flag:str): # the flag that named it, for the message
+    "`Path(path)`, created when missing, or a `UsageError` when it is a file or cannot be written in."
+    p = Path(path)
+    if p.exists() and not p.is_dir(): raise UsageError(f'{flag} {p}: is a file, not a folder')
+    try:
+        p.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=p): pass
+    except OSError as e:
+        up = next((a for a in p.absolute().parents if a.exists()), None)  # a file on the way is the usual cause
+        raise UsageError(f'{flag} {p}: cannot create or write in this folder ({f"{up} is a file" if up and not up.is_dir() else e.strerror})') from None
+    return p
+
+# %% ../nbs/02_cli.ipynb #1ebbdff0
+def run_command(entry, # an entry point taking no argument (a `console_entry`)
+                *argv): # the words after the command (turned into strings)
+    "Run `entry` in this process as the shell would: `(exit status, stdout, stderr)`, for tests."
+    out, err, old = io.StringIO(), io.StringIO(), sys.argv
+    sys.argv = [getattr(entry, '__name__', 'command'), *map(str, argv)]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try: code = entry()
+            except SystemExit as e:  # a string code is printed to stderr by the interpreter, with status 1
+                code = e.code if e.code is None or isinstance(e.code, int) else (print(e.code, file=sys.stderr) or 1)
+    finally: sys.argv = old
+    return code or 0, out.getvalue(), err.getvalue()

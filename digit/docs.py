@@ -16,7 +16,7 @@ from nbdev.config import get_config, nbpath2html
 from nbdev.process import Processor
 from nbdev.processors import FilterDefaults, exec_show_docs
 from nbdev.showdoc import show_doc
-from .cli import console_entry, UsageError
+from .cli import console_entry, UsageError, check_out_folder
 from .files import atomic_write_text
 
 # %% auto #0
@@ -62,7 +62,7 @@ class lib_show_docs(Processor):
         exp = next((c.directives['default_exp'] for c in cells if 'default_exp' in c.directives), None)
         mod = importlib.import_module(lib if exp in (None, '__init__') else f'{lib}.{exp}')
         self.ns = {**vars(mod), 'show_doc': show_doc}
-    def cell(self, cell):
+    def cell(self, cell): # a cell of the notebook being processed
         code = ''.join(l for l in cell.source.splitlines(True) if not l.startswith('#|'))
         if cell.cell_type != 'code' or not code.startswith('show_doc('): return
         md = eval(code, self.ns)._repr_markdown_()
@@ -168,7 +168,8 @@ def digit_docs(out:str=None): # the site's folder (default: _site/ at the projec
     "Build the documentation site from the notebooks' saved outputs, offline, and refresh the Quarto sidebar."
     t, cfg = time.time(), get_config()
     if not (cfg.nbs_path/'index.ipynb').exists(): raise UsageError(f'no {cfg.nbs_path}/index.ipynb: run digit-docs in the repository')
-    pages = build_site(cfg.nbs_path, out or cfg.config_path/'_site')
+    out = check_out_folder(out or cfg.config_path/'_site', '--out')  # before the minute of rendering
+    pages = build_site(cfg.nbs_path, out)
     sb, f = quarto_sidebar(cfg.nbs_path), cfg.nbs_path/'notebook_map.yml'
     if not f.exists() or f.read_text() != sb: atomic_write_text(f, sb); print(f'wrote {f}')
     print(f'{len(pages)} pages in {time.time() - t:.0f} s: {pages[0]}')

@@ -6,7 +6,7 @@ Docs: https://digit-hands.github.io/digit/learner.html.md"""
 
 # %% ../nbs/42_learner.ipynb #9ea70fca
 from __future__ import annotations
-import csv, io, json, math, os, time, uuid, warnings
+import csv, importlib.util, io, json, math, os, time, uuid, warnings
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -21,16 +21,17 @@ from fastai.torch_core import to_float
 from .losses import DigitLoss
 from .metrics import digit_metrics
 from .files import atomic_write_text, atomic_torch_save, atomic_savefig
-from .cli import on_terminal
+from .cli import on_terminal, UsageError
 from fastcore.basics import noop
 from fastai.callback.progress import ProgressCallback
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
 # %% auto #0
-__all__ = ['TABLE_COLUMNS', 'DigitMixedPrecision', 'precision_callbacks', 'step_lr', 'StepLR', 'EvalEvery', 'NonFiniteLossError',
-           'NonFiniteGuard', 'table_line', 'TermLogger', 'read_log', 'write_log', 'plot_log', 'load_train_checkpoint',
-           'plain', 'Checkpoint', 'new_run_key', 'digit_learner', 'resume_from', 'fit_digit']
+__all__ = ['TABLE_COLUMNS', 'PRETRAINED', 'DigitMixedPrecision', 'precision_callbacks', 'step_lr', 'StepLR', 'EvalEvery',
+           'NonFiniteLossError', 'NonFiniteGuard', 'table_line', 'TermLogger', 'read_log', 'write_log', 'plot_log',
+           'load_train_checkpoint', 'pretrained_path', 'plain', 'Checkpoint', 'new_run_key', 'digit_learner',
+           'resume_from', 'fit_digit']
 
 # %% ../nbs/42_learner.ipynb #3ddbd102
 class DigitMixedPrecision(MixedPrecision):
@@ -185,13 +186,25 @@ def plot_log(rows): # rows of `log.csv` (dicts), or its path
     return fig
 
 # %% ../nbs/42_learner.ipynb #2020c734
-def load_train_checkpoint(path): # a `last.ckpt` / `best.ckpt`
+def load_train_checkpoint(path): # a `last.ckpt` / `best.ckpt`, or the name of a shipped model (`PRETRAINED`)
     "The checkpoint dict, read safely (`weights_only=True`), with a clear error for a wrong file."
+    path = pretrained_path(path) if str(path) in PRETRAINED else Path(path)
+    if path.is_dir(): raise UsageError(f'{path}: a folder, not a checkpoint file (e.g. {path}/model_dump/last.ckpt)')
+    if not path.is_file(): raise UsageError(f'{path}: no such checkpoint file')
     try: ck = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f'{path}: not a readable digit checkpoint ({e})') from e
+    except Exception as e: raise UsageError(f'{path}: not a readable digit checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:200]})') from None
     if not isinstance(ck, dict) or 'model' not in ck or 'epoch' not in ck:
-        raise ValueError(f'{path}: not a digit training checkpoint (expected keys model, opt, epoch; got {list(ck)[:5] if isinstance(ck, dict) else type(ck)})')
+        raise UsageError(f'{path}: not a digit training checkpoint (expected keys model, opt, epoch; got {list(ck)[:5] if isinstance(ck, dict) else type(ck).__name__})')
     return ck
+
+PRETRAINED = dict(synth='digit_tiny_synth.pt')  # models that ship inside the package (digit/weights/), by name
+
+def pretrained_path(name:str): # a key of `PRETRAINED`
+    "The file of a model shipped with digit."
+    if name not in PRETRAINED: raise UsageError(f'no shipped model {name!r}; shipped: {", ".join(PRETRAINED)}')
+    path = Path(importlib.util.find_spec('digit').origin).parent/'weights'/PRETRAINED[name]
+    if not path.is_file(): raise UsageError(f'{path}: the shipped {name!r} model is missing from this installation; reinstall digit')
+    return path
 
 def plain(obj):
     "Numpy scalars/arrays inside dicts, lists and tuples -> Python numbers / tensors (so `weights_only` loading accepts them)."

@@ -167,12 +167,13 @@ class DigitNet(nn.Module):
 # %% ../nbs/31_model.ipynb #e5338d24
 VARIANTS = dict(
     digit=dict(arch='hrnet_w32'),
-    digit_tiny=dict(arch='hrnet_w18_small', width=8, segm_width=16, fuse_mid=16, fuse_ch=24,
-                    merge_width=16, head_widths=(16, 32, 64, 64, 96, 96), fc_width=96),
     baseline=dict(arch='hrnet_w32', segm=False),
+    digit_tiny=dict(arch='hrnet_w18_small', width=16, in_scale=0.5, segm_width=16, fuse_mid=16, fuse_ch=24,
+                    merge_width=16, head_widths=(16, 32, 64, 64, 96, 96), fc_width=96),
 )
+VARIANTS['baseline_tiny'] = dict(VARIANTS['digit_tiny'], segm=False)  # the fair partner of digit_tiny in an ablation
 
-def build_model(name='digit',      # 'digit', 'digit_tiny' or 'baseline'
+def build_model(name='digit',      # 'digit', 'baseline', 'digit_tiny' or 'baseline_tiny'
                 pretrained=None,   # local path to timm's ImageNet HRNet checkpoint for the backbone
                 fusion='logits',   # 'logits' (as released) or 'probs'
                 **overrides):      # replace `DigitNet` arguments of the variant

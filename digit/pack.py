@@ -9,14 +9,14 @@ from __future__ import annotations
 import json, os
 from pathlib import Path
 import cv2, lmdb, numpy as np, simplejpeg
-from .cli import console_entry
+from .cli import console_entry, UsageError, check_folder, check_file, check_out_folder
 from fastprogress.fastprogress import progress_bar
-from .annotations import DatasetError, SPLITS, load_annotations
+from .annotations import DatasetError, SPLITS, load_annotations, find_annotation_files
 from .hands import remap_part_labels, N_PART_CLASSES
 
 # %% auto #0
 __all__ = ['LMDB_KINDS', 'pack_main', 'lmdb_path', 'read_bytes', 'decode_image', 'read_image', 'decode_mask', 'read_mask',
-           'has_mask', 'mask_valid', 'image_size', 'pack_split', 'digit_pack']
+           'has_mask', 'mask_valid', 'image_size', 'pack_split', 'read_remap', 'digit_pack']
 
 # %% ../nbs/21_pack.ipynb #72f35b0f
 LMDB_KINDS = dict(images=('images', '.jpg'), masks=('segm_32', '.png'))
@@ -29,12 +29,17 @@ def lmdb_path(root, # dataset folder
 
 _ENVS = {}  # (pid, path) -> read-only environment, opened lazily in each process
 
+def _open_lmdb(path, **kw):
+    "`lmdb.open(path, **kw)`, an LMDB error becoming a `DatasetError` that names the path."
+    try: return lmdb.open(str(path), **kw)
+    except lmdb.Error as e: raise DatasetError(f'{path}: not a usable LMDB ({str(e).replace(f"{path}: ", "")})') from None
+
 def _reader(path):
     "The read-only environment at `path` (None if there is none), one per process."
     k = (os.getpid(), str(path))
     if k not in _ENVS:
         if not (Path(path)/'data.mdb').is_file(): return None  # not cached: a pack run may create it later
-        _ENVS[k] = lmdb.open(str(path), readonly=True, lock=False, readahead=False, meminit=False)
+        _ENVS[k] = _open_lmdb(path, readonly=True, lock=False, readahead=False, meminit=False)
     return _ENVS[k]
 
 def read_bytes(root, # dataset folder
@@ -88,7 +93,10 @@ def read_mask(root, # dataset folder
     b, src = read_bytes(root, 'masks', key)
     return None if b is None else decode_mask(b, src)
 
-def has_mask(root, key): return read_bytes(root, 'masks', key)[0] is not None
+def has_mask(root, # dataset folder
+             key:str): # path relative to segm/ (`Annotations.mask_key(i)`)
+    "Whether frame `key` has a part mask (LMDB key or file)."
+    return read_bytes(root, 'masks', key)[0] is not None
 
 def mask_valid(root, # dataset folder
                ann): # `Annotations`
@@ -130,8 +138,9 @@ def pack_split(root, # dataset folder
     ann, path = load_annotations(root, split), lmdb_path(root, kind, split)
     keys = list(dict.fromkeys(ann.image_key(i) if kind == 'images' else ann.mask_key(i) for i in range(len(ann))))
     folder = Path(root)/('images' if kind == 'images' else 'segm')
-    path.mkdir(parents=True, exist_ok=True)
-    env = lmdb.open(str(path), map_size=map_size, subdir=True, readahead=False, meminit=False)
+    try: path.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise UsageError(f'{path}: cannot create the LMDB folder ({e.strerror})') from None
+    env = _open_lmdb(path, map_size=map_size, subdir=True, readahead=False, meminit=False)
     try:
         if env.info()['map_size'] < map_size: env.set_mapsize(map_size)
         problems, batch, size, added, absent = [], [], 0, 0, 0
@@ -161,13 +170,28 @@ def pack_split(root, # dataset folder
     return dict(lmdb=str(path), frames=len(ann), keys=len(keys), added=added, present=present, absent=absent, entries=entries, problems=problems)
 
 # %% ../nbs/21_pack.ipynb #5db5578f
+def read_remap(path): # JSON file {their label: our class}
+    "The `--remap` table as {int: int}, or a `UsageError` naming the file and what is wrong with it."
+    f = check_file(path, '--remap')
+    try: table = {int(k): int(v) for k, v in json.loads(f.read_text()).items()}
+    except (ValueError, TypeError, AttributeError) as e:  # not UTF-8 or JSON, not an object, not numbers
+        raise UsageError(f'--remap {f}: not a JSON object {{their label: our class}} ({type(e).__name__}: {e})') from None
+    bad = [f'{k}: {v}' for k, v in table.items() if k < 0 or not 0 <= v < N_PART_CLASSES]
+    if bad: raise UsageError(f'--remap {f}: labels must be >= 0 and classes 0..{N_PART_CLASSES - 1}, got {", ".join(bad[:5])}')
+    return table
+
 def digit_pack(root:str='data/InterHand', # dataset folder
                split:str='train', # train, val or test
                what:str='images', # images, masks or both
                remap:str=None, # JSON file {their label: our class} for masks in another part order
                verify:bool=False): # fully decode every JPEG before storing it
     "Pack a split's images and/or part masks into LMDB (resumable)."
-    table = {int(k): int(v) for k, v in json.loads(Path(remap).read_text()).items()} if remap else None
+    root = check_folder(root, '--root')
+    if split not in SPLITS: raise UsageError(f'--split {split}: unknown split; use one of {", ".join(SPLITS)}')
+    if what not in (*LMDB_KINDS, 'both'): raise UsageError(f'--what {what}: use images, masks or both')
+    table = read_remap(remap) if remap else None
+    find_annotation_files(root, split)  # names what is missing before anything is written
+    check_out_folder(root/'lmdb', '--root')
     bad = 0
     for kind in (('images', 'masks') if what == 'both' else (what,)):
         s = pack_split(root, split, kind, remap=table, verify=verify)

@@ -106,7 +106,7 @@ def parse_bbox(bbox, width, height, name='image'): # None, [x,y,w,h] or "x,y,w,h
 def load_network(path, # a digit checkpoint (.ckpt) or a released/plain state dict (.pt)
                  device='cpu'):
     "(network in eval mode, its name) from a checkpoint file."
-    from digit.train import make_model
+    from digit.model import build_model
     from digit.learner import load_train_checkpoint
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f'{path}: no such checkpoint')
@@ -115,7 +115,7 @@ def load_network(path, # a digit checkpoint (.ckpt) or a released/plain state di
     if isinstance(ck, dict) and 'model' in ck and 'epoch' in ck:  # ours
         cfg = json.loads(load_train_checkpoint(path).get('config') or '{}')
         name = cfg.get('model', 'digit')
-        net = make_model(name, fusion=cfg.get('fusion', 'logits'))
+        net = build_model(name, fusion=cfg.get('fusion', 'logits'))
         try: net.load_state_dict(ck['model'])
         except RuntimeError as e: raise ValueError(f'{path}: weights do not fit a {name} network: {str(e)[:500]}') from None
     else:

@@ -13,8 +13,9 @@ from .hands import HAND_BONES, HAND_BONE_PARTS, part_label, world_to_cam, cam_to
 from .kinematics import JOINT_RADII, N_POINTS
 
 # %% auto #0
-__all__ = ['HAND_CAPSULES', 'NEAR', 'BACKGROUNDS', 'point_radii', 'new_buffers', 'draw_capsule', 'shade', 'noise_bank',
-           'noise_window', 'add_noise', 'make_background', 'skin_tone', 'render_hands']
+__all__ = ['HAND_CAPSULES', 'NEAR', 'BACKGROUNDS', 'PALM_TONE', 'NAIL_TONE', 'point_radii', 'new_buffers', 'draw_capsule',
+           'shade', 'noise_bank', 'noise_window', 'add_noise', 'make_background', 'skin_tone', 'ventral_dirs',
+           'render_hands']
 
 # %% ../nbs/11_render.ipynb #2eff74f5
 def _hand_capsules():
@@ -44,16 +45,19 @@ def _pixel_coords(n): return np.arange(n, dtype=np.float32)
 def _frame_buffers(H, W): return new_buffers(H, W)  # reused frame after frame (fresh pages cost page faults)
 
 def new_buffers(H, W): # image size
-    "Empty buffers [H,W]: depth `z`, `label`, material `mat`, and the surface normal `nx, ny, nz` (nz towards the camera)."
+    "Empty buffers [H,W]: depth `z`, `label`, material `mat`, surface normal `nx, ny, nz` (nz towards the camera), palm-side direction `vx, vy, vz` and position `t` along the capsule."
+    f = lambda: np.zeros((H, W), np.float32)
     return dict(z=np.full((H, W), np.inf, np.float32), label=np.zeros((H, W), np.uint8), mat=np.zeros((H, W), np.uint8),
-                nx=np.zeros((H, W), np.float32), ny=np.zeros((H, W), np.float32), nz=np.zeros((H, W), np.float32))
+                nx=f(), ny=f(), nz=f(), vx=f(), vy=f(), vz=f(), t=f())
 
 def draw_capsule(buf,    # dict of [H,W] buffers from `new_buffers`
                  a, b,   # [3] segment ends in camera coordinates (mm)
                  ra, rb, # radii at the ends (mm)
                  label,  # mask label written (0..32)
                  mat,    # material index written (1..255)
-                 focal, princpt): # [2] camera intrinsics
+                 focal,  # [2] fx, fy
+                 princpt, # [2] cx, cy
+                 ventral=(0., 0., 0.)): # [3] unit vector to the capsule's palm side (camera frame), written per pixel
     "Z-buffer one tapered capsule into `buf`; returns the pixel box it touched (x0,y0,x1,y1) or None."
     if a[2] < NEAR and b[2] < NEAR: return None
     if min(a[2], b[2]) < NEAR:  # clip the segment at the near plane
@@ -88,7 +92,8 @@ def draw_capsule(buf,    # dict of [H,W] buffers from `new_buffers`
     if not upd.any(): return None
     np.copyto(zb, z, where=upd)
     cx /= rad; cy /= rad
-    for k, v in (('nx', cx), ('ny', cy), ('nz', q), ('label', label), ('mat', mat)):
+    for k, v in (('nx', cx), ('ny', cy), ('nz', q), ('label', label), ('mat', mat), ('t', t),
+                 ('vx', ventral[0]), ('vy', ventral[1]), ('vz', ventral[2])):
         np.copyto(buf[k][y0:y1, x0:x1], v, where=upd)
     return x0, y0, x1, y1
 
@@ -166,6 +171,28 @@ def skin_tone(rng): # numpy Generator
     t = rng.beta(1.2, 1.6)
     return (light + t * (dark - light)) * rng.uniform(0.93, 1.07, 3)
 
+# %% ../nbs/11_render.ipynb #9874ed02
+def ventral_dirs(pts,        # [25,3] points of one hand (`hand_points` order), any rigid placement
+                 side:str):  # 'right' or 'left'
+    "Unit vectors [23,3] towards each capsule's palm side (zero for the forearm), in the points' frame."
+    sgn = 1. if side == 'right' else -1.  # mirrored hands turn the cross products round
+    pts = np.asarray(pts, np.float64)
+    lateral = pts[7] - pts[19]                                  # index knuckle - little-finger knuckle
+    palm = sgn * np.cross(pts[7] - pts[20], pts[19] - pts[20])  # the palm's outward normal
+    out = np.zeros((len(HAND_CAPSULES), 3))
+    for k, (a, b, part) in enumerate(HAND_CAPSULES):
+        if part < 0: continue
+        seg = pts[a] - pts[b]
+        if part == 0: v = palm
+        elif part <= 3: v = palm - seg * (palm @ seg) / max(seg @ seg, 1e-9)  # thumb: the palm normal, across the segment
+        else: v = sgn * np.cross(lateral, seg)                                  # fingers flex about the knuckle line
+        n = np.linalg.norm(v)
+        if n > 1e-9: out[k] = v / n
+    return out
+
+PALM_TONE = np.array([238., 196., 180.])  # palms are lighter and pinker than the backs of hands
+NAIL_TONE = np.array([236., 208., 204.])
+
 # %% ../nbs/11_render.ipynb #10fde671
 def render_hands(rng,              # numpy Generator (everything random in the frame comes from it)
                  points,           # [2,25,3] right and left hand points in camera coordinates (mm)
@@ -189,20 +216,32 @@ def render_hands(rng,              # numpy Generator (everything random in the f
     for h, hand in enumerate(('right', 'left')):
         if not present[h]: continue
         pts, rad = np.asarray(points[h], np.float64).tolist(), point_radii(scales[h]).tolist()
-        for ia, ib, part in HAND_CAPSULES.tolist():
+        ventral = ventral_dirs(points[h], hand).tolist()
+        for (ia, ib, part), vd in zip(HAND_CAPSULES.tolist(), ventral):
             lab, mat = (0, 3 + h) if part < 0 else (part_label(hand, part), 1 + h)
-            draw_capsule(buf, pts[ia], pts[ib], rad[ia], rad[ib], lab, mat, focal, princpt)
+            draw_capsule(buf, pts[ia], pts[ib], rad[ia], rad[ib], lab, mat, focal, princpt, vd)
+    palm_mix, nail_mix = rng.uniform(0.2, 0.45), rng.uniform(0.45, 0.75)  # how much lighter the palms, how visible the nails
     ld = rng.normal(0, 1, 3); ld[2] = -abs(ld[2]) - 0.3  # light from the camera's side
     light = dict(dir=ld, ambient=rng.uniform(0.3, 0.6), diffuse=rng.uniform(0.4, 0.8), spec=rng.uniform(0, 0.25), shine=int(rng.choice([4, 8, 16])))
     fg = np.flatnonzero(buf['mat'])  # colour only the pixels the hands cover
     if len(fg):
-        flat = {k: buf[k].reshape(-1)[fg] for k in ('nx', 'ny', 'nz', 'mat')}
+        flat = {k: buf[k].reshape(-1)[fg] for k in ('nx', 'ny', 'nz', 'mat', 'vx', 'vy', 'vz', 't', 'label')}
         diff, spec = shade(flat, None, light)
+        # the surface normal is (nx, ny, -nz) in the camera frame: how much it faces the capsule's palm side
+        palmward = flat['nx'] * flat['vx'] + flat['ny'] * flat['vy'] - flat['nz'] * flat['vz']
         bank = noise_bank()[1]  # skin texture: a window of the smooth noise, read at the hand pixels only
         oy, ox = rng.integers(0, bank.shape[0] - H + 1), rng.integers(0, bank.shape[1] - W + 1)
         tex = bank.reshape(-1)[((fg // W + oy) * bank.shape[1] + fg % W + ox) * 3].astype(np.float32)  # mean 128, std 32
         diff *= 1 + rng.uniform(0.02, 0.08) / 32 * (tex - 128)
-        col = mats[flat['mat']] * diff[:, None]; col += (255 * spec)[:, None]
+        albedo = mats[flat['mat']]
+        hand_px = flat['mat'] <= 2
+        w = (np.clip(palmward * 1.5 + 0.25, 0, 1) * palm_mix * hand_px)[:, None]  # palm side: towards the palm tone
+        albedo = albedo * (1 - w) + PALM_TONE.astype(np.float32) * w
+        part = (flat['label'].astype(np.int16) - 1) % 16
+        nail = hand_px & (flat['label'] > 0) & (part % 3 == 0) & (part > 0) & (palmward < -0.35) & (flat['t'] < 0.55)
+        albedo[nail] = albedo[nail] * (1 - nail_mix) + NAIL_TONE.astype(np.float32) * nail_mix  # distal segments, back, near the tip
+        spec = np.where(nail, spec * 2 + 0.05, spec)  # nails are glossier than skin
+        col = albedo * diff[:, None]; col += (255 * spec)[:, None]
         img.reshape(-1, 3)[fg] = np.minimum(col, 255)
     img = add_noise(img, rng, rng.uniform(1, 6), kind=0, gain=rng.uniform(0.75, 1.25))  # exposure and sensor noise
     if rng.random() < 0.5: img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.3))

@@ -10,7 +10,7 @@ import functools, json, os, shutil, struct, time, zlib
 from pathlib import Path
 import numpy as np
 import cv2
-from .cli import console_entry
+from .cli import console_entry, UsageError, check_out_folder
 from .hands import world_to_cam, cam_to_pixel, cam_to_world, N_JOINTS
 from .kinematics import hand_points, sample_hand_pose, sample_two_hands, GESTURES, HAND_STYLES, _random_rotation
 from .render import render_hands, skin_tone
@@ -33,7 +33,9 @@ def _rng(seed, split, kind, i): # kind 0 frame, 1 capture, 2 rootnet
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SPLITS.index(split), kind, i)))
 
 @functools.lru_cache(16)
-def capture_rig(seed, split, capture): # dataset seed; split name; capture number
+def capture_rig(seed,     # dataset seed
+                split,    # split name
+                capture): # capture number
     "A capture: subject (hand sizes, skin) and `CAMS_PER_CAPTURE` cameras (id str, R, campos, focal, princpt, size)."
     rng = _rng(seed, split, 1, capture)
     s = rng.uniform(0.9, 1.1)
@@ -51,7 +53,9 @@ def capture_rig(seed, split, capture): # dataset seed; split name; capture numbe
     return dict(scale=(s, s * rng.uniform(0.98, 1.02)), skin=skin_tone(rng), cams=cams)
 
 # %% ../nbs/12_synth.ipynb #2a467e91
-def sample_scene(seed, split, index, # dataset seed, split, frame index within the split
+def sample_scene(seed,  # dataset seed
+                 split, # split name
+                 index, # frame index within the split
                  hand_type_p=HAND_TYPE_P): # probabilities of right, left, interacting
     "A frame's scene: hand type, gesture, camera, points [2,25,3] in camera and world coordinates, and its generator."
     rng = _rng(seed, split, 0, index)
@@ -91,7 +95,9 @@ def sample_scene(seed, split, index, # dataset seed, split, frame index within t
 # %% ../nbs/12_synth.ipynb #53834cc6
 def _f32(a): return np.asarray(a, np.float32).tolist()  # JSON numbers as the real files hold them (float32 values)
 
-def make_frame(seed, split, index, # dataset seed, split, frame index
+def make_frame(seed,  # dataset seed
+               split, # split name
+               index, # frame index within the split
                hand_type_p=HAND_TYPE_P, # probabilities of right, left, interacting
                rootnet_noise=(25., 0.05)): # RootNet simulation: depth noise std (mm), box noise (fraction of size)
     "Render one frame: RGB [H,W,3] uint8, part labels [H,W] uint8 and its annotation records (a dict)."
@@ -126,7 +132,9 @@ def make_frame(seed, split, index, # dataset seed, split, frame index
         capture=capture, camera=cam_id, jpeg_quality=int(rng.integers(70, 96)))
     return rgb, mask, rec
 
-def rng_box(rng, bbox, frac): # generator; [x,y,w,h]; noise as a fraction of the box size
+def rng_box(rng,   # numpy generator
+            bbox,  # [x,y,w,h]
+            frac): # noise std as a fraction of the box size
     "Noise [4] for a box: centre shift and size change of std `frac` times its size."
     w, h = bbox[2], bbox[3]
     dx, dy, ds = rng.normal(0, frac, 3)
@@ -145,7 +153,12 @@ def encode_label_png(mask): # [H,W] uint8 labels
 # %% ../nbs/12_synth.ipynb #aa3c8d21
 def _part_path(out, split, i): return Path(out)/'.parts'/split/f'{i:07d}.json'
 
-def render_frames(out, split, indices, seed, hand_type_p=HAND_TYPE_P, rootnet_noise=(25., 0.05)): # folder; split; frame indices; seed; options
+def render_frames(out,     # dataset folder
+                  split,   # split name
+                  indices, # frame indices to make
+                  seed,    # dataset seed
+                  hand_type_p=HAND_TYPE_P, # probabilities of right, left, interacting
+                  rootnet_noise=(25., 0.05)): # RootNet simulation: depth std (mm), box std (fraction)
     "Render and write the frames `indices` of `split` not yet done; returns how many were rendered."
     cv2.setNumThreads(1)
     out, n = Path(out), 0
@@ -164,7 +177,10 @@ def _dump(path, obj):
     "Write JSON atomically."
     atomic_write_bytes(path, json.dumps(obj).encode())
 
-def assemble_split(out, split, n, seed): # folder; split; number of frames; seed
+def assemble_split(out,   # dataset folder
+                   split, # split name
+                   n,     # frames in the split
+                   seed): # dataset seed
     "Write the split's InterHand2.6M annotation files from its per-frame records."
     out = Path(out)
     recs = []
@@ -192,17 +208,19 @@ CONFIG_NAME = 'synth_config.json'
 def _check_out(out, args):
     "Refuse a folder that is not ours or was made with other arguments; returns the config path."
     out = Path(out); cfg = out/CONFIG_NAME
-    if out.exists() and not out.is_dir(): raise ValueError(f'--out {out} is a file, not a folder')
+    if out.exists() and not out.is_dir(): raise UsageError(f'--out {out}: is a file, not a folder')
     if out.exists() and any(out.iterdir()):
-        if not cfg.exists(): raise ValueError(f'--out {out} is not empty and holds no {CONFIG_NAME}: it is not a SynthInterHand folder; choose an empty or new folder')
+        if not cfg.exists(): raise UsageError(f'--out {out}: not empty and holds no {CONFIG_NAME}: it is not a SynthInterHand folder; choose an empty or new folder')
         try: old = json.loads(cfg.read_text())['args']
-        except (OSError, ValueError, KeyError) as e: raise ValueError(f'{cfg}: unreadable SynthInterHand config ({e})') from None
+        except (OSError, ValueError, KeyError) as e: raise UsageError(f'{cfg}: unreadable SynthInterHand config ({e})') from None
         diff = {k: (old.get(k), v) for k, v in args.items() if old.get(k) != v}
-        if diff: raise ValueError(f'{out} was made with other arguments ' + ', '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in diff.items()) + '; use a new folder or the same arguments')
+        if diff: raise UsageError(f'{out} was made with other arguments ' + ', '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in diff.items()) + '; use a new folder or the same arguments')
     return cfg
 
 def make_synth_dataset(out='data/SynthInterHand', # output folder
-                       n_train=10000, n_val=1000, n_test=1000, # frames per split
+                       n_train=10000,         # frames in the train split
+                       n_val=1000,            # frames in the val split
+                       n_test=1000,           # frames in the test split
                        seed=0,                # dataset seed
                        workers=None,          # processes (default: all cores)
                        hand_type_p=HAND_TYPE_P, # probabilities of right, left, interacting
@@ -212,16 +230,16 @@ def make_synth_dataset(out='data/SynthInterHand', # output folder
     "Build (or finish building) SynthInterHand in InterHand2.6M's layout; returns the folder."
     counts = dict(train=n_train, val=n_val, test=n_test)
     for k, v in counts.items():
-        if not isinstance(v, (int, np.integer)) or v < 0: raise ValueError(f'n_{k} must be a non-negative integer, got {v!r}')
-    if sum(counts.values()) == 0: raise ValueError('nothing to make: all frame counts are 0')
+        if not isinstance(v, (int, np.integer)) or v < 0: raise UsageError(f'n_{k} must be a non-negative integer, got {v!r}')
+    if sum(counts.values()) == 0: raise UsageError('nothing to make: all frame counts are 0')
     hand_type_p = tuple(float(p) for p in hand_type_p)
-    if len(hand_type_p) != 3 or min(hand_type_p) < 0 or sum(hand_type_p) <= 0: raise ValueError(f'hand_type_p must be 3 non-negative numbers (right, left, interacting), got {hand_type_p}')
+    if len(hand_type_p) != 3 or min(hand_type_p) < 0 or sum(hand_type_p) <= 0: raise UsageError(f'hand_type_p must be 3 non-negative numbers (right, left, interacting), got {hand_type_p}')
     workers = workers or os.cpu_count() or 1
-    if workers < 1: raise ValueError(f'workers must be at least 1, got {workers}')
+    if workers < 1: raise UsageError(f'workers must be at least 1, got {workers}')
     args = dict(n_train=int(n_train), n_val=int(n_val), n_test=int(n_test), seed=int(seed), hand_type_p=list(hand_type_p), rootnet_noise=list(map(float, rootnet_noise)), version=2)
     out = Path(out); cfg = _check_out(out, args)
     if cfg.exists() and json.loads(cfg.read_text()).get('complete'): return out
-    out.mkdir(parents=True, exist_ok=True)
+    check_out_folder(out, '--out')  # creates it; a file on its path or a read-only disk is refused here
     _dump(cfg, dict(format='SynthInterHand (InterHand2.6M v1.0 layout)', generator='digit.synth', args=args, complete=False))
     jobs = [(split, list(range(s, min(s + chunk, n)))) for split, n in counts.items() for s in range(0, n, chunk)
             if not all(_part_path(out, split, i).exists() for i in range(s, min(s + chunk, n)))]
@@ -266,12 +284,10 @@ def digit_synth(out:str='data/SynthInterHand', # output folder
                 rootnet_depth_noise:float=25., # RootNet simulation: wrist depth noise std (mm)
                 rootnet_box_noise:float=0.05): # RootNet simulation: box noise std (fraction of its size)
     "Make SynthInterHand, a synthetic two-hand dataset in InterHand2.6M's layout (resumes an interrupted run)."
-    import sys
-    try:
-        p = tuple(float(x) for x in hand_types.split(','))
-        t0 = time.time()
-        path = make_synth_dataset(out, n_train, n_val, n_test, seed, workers or None, p, (rootnet_depth_noise, rootnet_box_noise))
-    except ValueError as e: sys.exit(f'digit-synth: {e}')
+    try: p = tuple(float(x) for x in hand_types.split(','))
+    except ValueError: raise UsageError(f'--hand_types {hand_types}: expected 3 comma-separated numbers (right, left, interacting)') from None
+    t0 = time.time()
+    path = make_synth_dataset(out, n_train, n_val, n_test, seed, workers or None, p, (rootnet_depth_noise, rootnet_box_noise))
     print(f'SynthInterHand ready in {path} ({time.time() - t0:.1f} s)')
 
 synth_main = console_entry(digit_synth, 'digit-synth')  # accepts --n_train as well as --n-train
@@ -281,6 +297,7 @@ def digit_bench_synth(n:int=200,   # frames to make
                       seed:int=0): # dataset seed
     "Benchmark SynthInterHand: rendered-and-written frames per second on one core."
     import tempfile
+    if n < 1: raise UsageError(f'--n {n}: must be at least 1')
     cv2.setNumThreads(1)
     with tempfile.TemporaryDirectory() as d:
         render_frames(d, 'train', range(3), seed)  # warm up (noise bank, caches)

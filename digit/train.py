@@ -10,45 +10,56 @@ import json, os, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
-from fastcore.script import call_parse
 from fastai.data.core import DataLoaders
-from .learner import digit_learner, resume_from, fit_digit, load_train_checkpoint, new_run_key
+from .cli import console_entry, UsageError
+from .model import build_model, VARIANTS
+from .losses import LOSS_WEIGHTS
+from .learner import digit_learner, resume_from, fit_digit, load_train_checkpoint, new_run_key, PRETRAINED
 from .metrics import metric_table, per_joint_table, write_preds_json
 from .files import atomic_write_text
 
 # %% auto #0
-__all__ = ['DATASET_DEFAULTS', 'MODELS', 'resolve_config', 'make_model', 'pick_device', 'ensure_synth', 'train', 'load_weights',
-           'test', 'digit_train', 'digit_test', 'train_main', 'test_main']
+__all__ = ['DATASET_DEFAULTS', 'MODELS', 'train_main', 'test_main', 'parse_loss_weights', 'resolve_config', 'pick_device',
+           'ensure_synth', 'check_data_root', 'train', 'load_weights', 'test', 'digit_train', 'digit_test']
 
 # %% ../nbs/43_train.ipynb #05ce0556
 DATASET_DEFAULTS = dict(
     interhand=dict(data_root='data/InterHand', model='digit', iter_batch=32, batch_size=64, trainsplit='train',
                    valsplit='minival', precision='16', eval_every_epoch=2, lr_dec_epoch='40', max_epoch=50, lr=1e-4,
-                   schedule='step'),
-    synth=dict(data_root='data/SynthInterHand', model='digit_tiny', iter_batch=8, batch_size=8, trainsplit='train',
-               valsplit='val', precision='16', eval_every_epoch=2, lr_dec_epoch='', max_epoch=8, lr=1e-3,
-               schedule='one_cycle', synth_frames=600))
-MODELS = ('digit', 'digit_tiny', 'baseline', 'baseline_tiny')
+                   schedule='step', loss_weights=''),
+    synth=dict(data_root='data/SynthInterHand', model='digit_tiny', iter_batch=16, batch_size=16, trainsplit='train',
+               valsplit='val', precision='16', eval_every_epoch=2, lr_dec_epoch='', max_epoch=6, lr=2e-3,
+               schedule='one_cycle', synth_frames=3000, synth_val_frames=200, loss_weights='heatmap=1'))
+MODELS = tuple(VARIANTS)
+
+def parse_loss_weights(spec:str): # e.g. 'heatmap=1,bone=0.1' ('' for the released weights)
+    "Loss weights given on the command line, as a dict (terms checked against `LOSS_WEIGHTS`)."
+    out = {}
+    for item in str(spec or '').replace(' ', '').split(','):
+        if not item: continue
+        k, eq, v = item.partition('=')
+        if k not in LOSS_WEIGHTS or not eq: raise UsageError(f"--loss_weights {spec!r}: give term=weight pairs with terms among {', '.join(LOSS_WEIGHTS)}")
+        try: out[k] = float(v)
+        except ValueError: raise UsageError(f'--loss_weights {spec!r}: {v!r} is not a number') from None
+    return out
 
 def resolve_config(dataset='synth', **kw):
     "The run's settings: given values over the dataset's defaults (`None` means 'use the default')."
-    if dataset not in DATASET_DEFAULTS: raise ValueError(f"--dataset must be one of {list(DATASET_DEFAULTS)}, not {dataset!r}")
+    if dataset not in DATASET_DEFAULTS: raise UsageError(f"--dataset must be one of {', '.join(DATASET_DEFAULTS)}, not {dataset!r}")
     cfg = dict(DATASET_DEFAULTS[dataset], dataset=dataset)
     cfg.update({k: v for k, v in kw.items() if v is not None})
-    if cfg['model'] not in MODELS: raise ValueError(f'--model must be one of {MODELS}, not {cfg["model"]!r}')
+    if cfg['model'] not in MODELS: raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {cfg['model']!r}")
     cfg['precision'] = str(cfg['precision'])
-    cfg['lr_dec_epoch'] = [int(e) for e in str(cfg['lr_dec_epoch']).replace(',', ' ').split()]
+    try: cfg['lr_dec_epoch'] = [int(e) for e in str(cfg['lr_dec_epoch']).replace(',', ' ').split()]
+    except ValueError: raise UsageError(f"--lr_dec_epoch {cfg['lr_dec_epoch']!r}: give epochs as integers, e.g. 40 or 30,40") from None
+    parse_loss_weights(cfg['loss_weights'])
+    for k in ('iter_batch', 'batch_size', 'max_epoch', 'eval_every_epoch'):
+        if int(cfg[k]) < 1: raise UsageError(f'--{k} must be at least 1, not {cfg[k]}')
     if cfg['batch_size'] % cfg['iter_batch']:
-        raise ValueError(f"--batch_size {cfg['batch_size']} must be a multiple of --iter_batch {cfg['iter_batch']}")
+        raise UsageError(f"--batch_size {cfg['batch_size']} must be a multiple of --iter_batch {cfg['iter_batch']}")
     return cfg
 
 # %% ../nbs/43_train.ipynb #07b818af
-def make_model(name='digit', pretrained=None, fusion='logits'):
-    "A network by name: `digit`, `digit_tiny`, `baseline`, or `baseline_tiny` (digit_tiny without segmentation)."
-    from digit.model import build_model
-    if name == 'baseline_tiny': return build_model('digit_tiny', pretrained=pretrained, fusion=fusion, segm=False)
-    return build_model(name, pretrained=pretrained, fusion=fusion)
-
 def pick_device(gpu_ids='0'): # GPU index (the first of a list); '' or 'cpu' for the CPU
     "The training device; the CPU (with a notice) when no GPU is available."
     ids = [s for s in str(gpu_ids).replace(',', ' ').split() if s.isdigit()]
@@ -58,25 +69,47 @@ def pick_device(gpu_ids='0'): # GPU index (the first of a list); '' or 'cpu' for
     if ids: print('notice: no GPU available; running on the CPU')
     return torch.device('cpu')
 
-def ensure_synth(root, n_frames=600, seed=0): # dataset folder; frames to build when absent
-    "Build SynthInterHand at `root` unless it is already there."
+def ensure_synth(root,            # dataset folder
+                 n_frames=600,    # training frames
+                 n_val=120,       # validation (and test) frames
+                 seed=0):         # dataset seed
+    "Build SynthInterHand at `root`, or finish an interrupted build; a folder made otherwise is refused."
+    from digit.synth import make_synth_dataset, CONFIG_NAME
     root = Path(root)
-    if (root / 'annotations').is_dir(): return root
-    from digit.synth import make_synth_dataset
-    n_val = max(48, n_frames // 5)
-    print(f'building SynthInterHand in {root}: {n_frames} train, {n_val} val, {n_val} test frames ...')
-    t = time.time()
-    make_synth_dataset(root, n_train=n_frames, n_val=n_val, n_test=n_val, seed=seed)
-    print(f'built in {time.time() - t:.0f} s')
+    done = (root/CONFIG_NAME).exists() and json.loads((root/CONFIG_NAME).read_text()).get('complete')
+    if not done: print(f'building SynthInterHand in {root}: {n_frames} train, {n_val} val, {n_val} test frames ...'); t = time.time()
+    try: make_synth_dataset(root, n_train=n_frames, n_val=n_val, n_test=n_val, seed=seed)
+    except ValueError as e: raise UsageError(f'--data_root {root}: {e}') from None
+    if not done: print(f'built in {time.time() - t:.0f} s')
     return root
 
-def _print_ckpt(cfg, run_dir):
-    print(f"checkpoints: {run_dir / 'model_dump' / 'last.ckpt'} (and best.ckpt); log: {run_dir / 'log.csv'}, {run_dir / 'log.png'}")
+def check_data_root(root,     # dataset folder
+                    dataset): # 'interhand' or 'synth'
+    "Refuse a missing, empty or foreign data folder before anything is built."
+    root = Path(root)
+    if root.exists() and not root.is_dir(): raise UsageError(f'--data_root {root}: a file, not a dataset folder')
+    if dataset == 'interhand':
+        if not root.is_dir(): raise UsageError(f'--data_root {root}: no such folder; put InterHand2.6M there (see data/README.md) or give --data_root')
+        if not any(root.iterdir()): raise UsageError(f'--data_root {root}: the folder is empty; it should hold InterHand2.6M (annotations/, images/)')
+    return root
+
+def _next_steps(ckpt, dataset): # the run's last.ckpt; its dataset
+    "What to run next on a checkpoint, as the user would type it."
+    split = 'test' if dataset == 'synth' else 'minitest'
+    return '\n'.join(['next:', f'  digit-test --load_ckpt {ckpt} --eval_on {split}   # the official metrics on held-out frames',
+                      f'  digit-demo --load_ckpt {ckpt}                  # figures: prediction against truth',
+                      f'  digit-predict --load_ckpt {ckpt} YOUR_PHOTO.jpg  # your own photos'])
 
 # %% ../nbs/43_train.ipynb #07a1526e
-def train(dataset='synth', load_ckpt=None, log_dir='logs', gpu_ids='0', num_workers=None, seed=1, quiet=False, **flags):
+def train(dataset='synth',  # synth or interhand (ignored on a resume: the run's own)
+          load_ckpt=None,   # resume from this last.ckpt
+          log_dir='logs',   # runs go to log_dir/<key>
+          gpu_ids='0',      # GPU index; the CPU when there is none
+          num_workers=None, # data loader workers (default: min(4, cores - 1))
+          seed=1,           # random seed
+          quiet=False,      # no progress bars
+          **flags):         # `resolve_config` settings (see `digit_train`)
     "Train DIGIT as the original `train.py` did; returns the learner and the final metric summary."
-    device = pick_device(gpu_ids)
     if load_ckpt:
         ck = load_train_checkpoint(load_ckpt)
         cfg = json.loads(ck['config'])
@@ -89,17 +122,19 @@ def train(dataset='synth', load_ckpt=None, log_dir='logs', gpu_ids='0', num_work
         cfg['seed'] = seed
     if cfg.get('min_epoch') and int(cfg['min_epoch']) > int(cfg['max_epoch']):
         warnings.warn(f"--min_epoch {cfg['min_epoch']} > --max_epoch {cfg['max_epoch']}: training {cfg['max_epoch']} epochs")
+    check_data_root(cfg['data_root'], cfg['dataset'])
+    device = pick_device(gpu_ids)
     torch.manual_seed(seed + start)
-    if cfg['dataset'] == 'synth': ensure_synth(cfg['data_root'], cfg.get('synth_frames', 600))
+    if cfg['dataset'] == 'synth': ensure_synth(cfg['data_root'], cfg.get('synth_frames', 600), cfg.get('synth_val_frames', 120))
     from digit.data import digit_dataloaders
     nw = num_workers if num_workers is not None else min(4, max(0, (os.cpu_count() or 1) - 1))
     dls = digit_dataloaders(cfg['data_root'], cfg['trainsplit'], cfg['valsplit'], bs=cfg['iter_batch'], num_workers=nw,
                             trans_test=cfg.get('trans_test', 'rootnet'), seed=seed + start, device=device)
-    model = make_model(cfg['model'], cfg.get('pretrained'), cfg.get('fusion', 'logits'))
+    model = build_model(cfg['model'], pretrained=cfg.get('pretrained'), fusion=cfg.get('fusion', 'logits'))
     learn = digit_learner(dls, model, precision=cfg['precision'], batch_size=cfg['batch_size'], lr=cfg['lr'],
                           lr_dec_epoch=cfg['lr_dec_epoch'], schedule=cfg['schedule'], eval_every_epoch=cfg['eval_every_epoch'],
-                          log_dir=log_dir, key=key, config=cfg)
-    if quiet: learn.remove_cb(learn.progress) if hasattr(learn, 'progress') else None
+                          log_dir=log_dir, key=key, config=cfg, loss_weights=parse_loss_weights(cfg.get('loss_weights')))
+    if quiet and hasattr(learn, 'progress'): learn.remove_cb(learn.progress)
     print(f"run {key}: {cfg['model']} on {cfg['dataset']} {cfg['trainsplit']} ({len(dls.train.dataset)} frames), "
           f"validating on {cfg['valsplit']} ({len(dls.valid.dataset)}); {cfg['max_epoch']} epochs, "
           f"{cfg['batch_size']} images per step in batches of {cfg['iter_batch']}; device {device}")
@@ -109,7 +144,9 @@ def train(dataset='synth', load_ckpt=None, log_dir='logs', gpu_ids='0', num_work
     if s['counts']['frames']:
         print(metric_table(s))
         atomic_write_text(learn.run_dir / 'metrics.json', json.dumps(s, indent=1))
-    _print_ckpt(cfg, learn.run_dir)
+    ckpt = learn.run_dir / 'model_dump' / 'last.ckpt'
+    print(f"checkpoints: {ckpt} (and best.ckpt); log: {learn.run_dir / 'log.csv'}, {learn.run_dir / 'log.png'}")
+    print(_next_steps(ckpt, cfg['dataset']))
     return learn, s
 
 # %% ../nbs/43_train.ipynb #d84f21df
@@ -119,7 +156,9 @@ def _eval_dls(root, split, bs, num_workers, trans_test, device):
     dl = DigitDL(ds, bs=bs, shuffle=False, num_workers=num_workers)
     return DataLoaders(dl, dl, device=device)
 
-def load_weights(model, load_ckpt=None, load_from=None):
+def load_weights(model,          # a network from `build_model`
+                 load_ckpt=None, # a digit checkpoint (or the name of a shipped model, e.g. 'synth')
+                 load_from=None): # a released/plain state dict file
     "Put a digit checkpoint's (`load_ckpt`) or a released/plain state dict's (`load_from`) weights into `model`."
     if load_ckpt:
         model.load_state_dict(load_train_checkpoint(load_ckpt)['model'])
@@ -128,22 +167,42 @@ def load_weights(model, load_ckpt=None, load_from=None):
         load_digit_checkpoint(load_from, model)
     return model
 
-def test(eval_on='minival', load_ckpt=None, load_from=None, model=None, dataset=None, data_root=None, precision='16',
-         trans_test='rootnet', test_batch_size=16, num_workers=None, gpu_ids='0', dump_preds=None, save_metrics=None,
-         per_joint=True, random_init=False, quiet=False):
+def test(eval_on='minival',   # val, test, minival or minitest
+         load_ckpt=None,        # a digit checkpoint
+         load_from=None,        # a released/plain weights file, or a shipped model's name ('synth')
+         model=None,            # network (default: the checkpoint's; digit for --load_from)
+         dataset=None,          # synth or interhand (default: the checkpoint's; interhand for --load_from)
+         data_root=None,        # dataset folder (default: the checkpoint's)
+         precision='16',        # 16, bf16 or 32
+         trans_test='rootnet',  # wrist depths and boxes: rootnet or gt
+         test_batch_size=16,    # images per batch
+         num_workers=None,      # data loader workers
+         gpu_ids='0',           # GPU index
+         dump_preds=None,       # write the predictions file here
+         save_metrics=None,     # write the metric summary here
+         per_joint=True,        # print the per-joint table
+         random_init=False,     # evaluate an untrained network
+         quiet=False):          # no progress bars
     "Evaluate a checkpoint as the original `test.py` did; returns the metric summary."
-    if not (load_ckpt or load_from or random_init): raise ValueError('give --load_ckpt (a digit checkpoint) or --load_from (a weights file)')
+    if load_from in PRETRAINED: load_ckpt, load_from = load_from, None  # a shipped model is a digit checkpoint
+    if bool(load_ckpt) + bool(load_from) + bool(random_init) != 1:
+        raise UsageError('give one of --load_ckpt (a digit checkpoint), --load_from (a weights file or a shipped model: '
+                         f"{', '.join(PRETRAINED)}) or --random_init")
+    if eval_on not in ('val', 'test', 'minival', 'minitest'): raise UsageError(f'--eval_on must be val, test, minival or minitest, not {eval_on!r}')
+    if trans_test not in ('rootnet', 'gt'): raise UsageError(f'--trans_test must be rootnet or gt, not {trans_test!r}')
     cfg = json.loads(load_train_checkpoint(load_ckpt)['config']) if load_ckpt else {}
     dataset = dataset or cfg.get('dataset', 'interhand')
+    if dataset not in DATASET_DEFAULTS: raise UsageError(f"--dataset must be one of {', '.join(DATASET_DEFAULTS)}, not {dataset!r}")
     cfg = {**DATASET_DEFAULTS[dataset], **cfg}
     name, root = model or cfg['model'], data_root or cfg['data_root']
     if load_from and not model: name = 'digit'
+    if name not in MODELS: raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {name!r}")
+    check_data_root(root, 'interhand')  # evaluation needs the data to be there, whatever the dataset
     device = pick_device(gpu_ids)
     nw = num_workers if num_workers is not None else min(4, max(0, (os.cpu_count() or 1) - 1))
     dls = _eval_dls(root, eval_on, test_batch_size, nw, trans_test, device)
-    net = load_weights(make_model(name, fusion=cfg.get('fusion', 'logits')), load_ckpt, load_from)
-    learn = digit_learner(dls, net, precision=precision, log_dir=Path(load_ckpt).resolve().parent.parent if load_ckpt else 'logs',
-                          key='.', keep_records=bool(dump_preds))
+    net = load_weights(build_model(name, fusion=cfg.get('fusion', 'logits')), load_ckpt, load_from)
+    learn = digit_learner(dls, net, precision=precision, log_dir='logs', key='.', keep_records=bool(dump_preds), task='evaluating')
     if quiet and hasattr(learn, 'progress'): learn.remove_cb(learn.progress)
     print(f'evaluating {name} ({load_ckpt or load_from or "random init"}) on {root} {eval_on} ({len(dls.valid.dataset)} frames), '
           f'wrist depths: {trans_test}')
@@ -160,10 +219,9 @@ def test(eval_on='minival', load_ckpt=None, load_from=None, model=None, dataset=
     return s
 
 # %% ../nbs/43_train.ipynb #44988123
-@call_parse
 def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missing) or interhand (InterHand2.6M)
                 data_root:str=None,    # dataset folder (default: data/SynthInterHand or data/InterHand)
-                model:str=None,        # digit, digit_tiny, baseline or baseline_tiny (default: digit_tiny on synth, digit on interhand)
+                model:str=None,        # digit, baseline, digit_tiny or baseline_tiny (default: digit_tiny on synth, digit on interhand)
                 iter_batch:int=None,   # images per forward pass (synth default 8; interhand 32)
                 batch_size:int=None,   # images per optimiser step, accumulated (synth 8; interhand 64)
                 gpu_ids:str='0',       # GPU index; the CPU is used when there is none
@@ -176,9 +234,11 @@ def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missi
                 min_epoch:int=None,    # accepted for compatibility (no early stopping: max_epoch epochs are trained)
                 lr:float=None,         # learning rate (synth 1e-3 one-cycle; interhand 1e-4 step, as released)
                 schedule:str=None,     # step (as released) or one_cycle
+                loss_weights:str=None, # e.g. heatmap=1,bone=0.1: change loss weights (synth default: heatmap=1; released: none)
                 num_workers:int=None,  # data loader workers (default: min(4, cores-1))
                 trans_test:str=None,   # validation wrist depths and boxes: rootnet or gt
-                synth_frames:int=None, # training frames of SynthInterHand to build when missing (default 600; val and test 1/5 of it)
+                synth_frames:int=None, # training frames of SynthInterHand to build when missing
+                synth_val_frames:int=None, # validation (and test) frames of SynthInterHand to build when missing
                 pretrained:str=None,   # timm hrnet checkpoint file for the backbone (ImageNet weights)
                 fusion:str=None,       # logits (as released) or probs
                 load_ckpt:str=None,    # resume: logs/<key>/model_dump/last.ckpt
@@ -187,16 +247,16 @@ def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missi
     "Train DIGIT. With defaults: build SynthInterHand if needed and train digit_tiny for ~15 min on a 2-core CPU."
     flags = dict(data_root=data_root, model=model, iter_batch=iter_batch, batch_size=batch_size, trainsplit=trainsplit,
                  valsplit=valsplit, precision=precision, eval_every_epoch=eval_every_epoch, lr_dec_epoch=lr_dec_epoch,
-                 max_epoch=max_epoch, min_epoch=min_epoch, lr=lr, schedule=schedule, trans_test=trans_test,
-                 synth_frames=synth_frames, pretrained=pretrained, fusion=fusion)
+                 max_epoch=max_epoch, min_epoch=min_epoch, lr=lr, schedule=schedule, loss_weights=loss_weights,
+                 trans_test=trans_test, synth_frames=synth_frames, synth_val_frames=synth_val_frames, pretrained=pretrained,
+                 fusion=fusion)
     from digit.learner import NonFiniteLossError
     try: train(dataset, load_ckpt=load_ckpt, log_dir=log_dir, gpu_ids=gpu_ids, num_workers=num_workers, seed=seed, **flags)
     except NonFiniteLossError as e: raise SystemExit(f'digit-train stopped: {e}')
 
-@call_parse
 def digit_test(eval_on:str='minival', # val, test, minival or minitest
                load_ckpt:str=None,    # a digit checkpoint: logs/<key>/model_dump/last.ckpt or best.ckpt
-               load_from:str=None,    # a weights file, e.g. the authors' released db7cba8c1.pt
+               load_from:str=None,    # a weights file (the authors' released db7cba8c1.pt), or a shipped model: synth
                model:str=None,        # network (default: the checkpoint's; digit for --load_from)
                dataset:str=None,      # synth or interhand (default: the checkpoint's; interhand for --load_from)
                data_root:str=None,    # dataset folder (default: the checkpoint's)
@@ -209,27 +269,9 @@ def digit_test(eval_on:str='minival', # val, test, minival or minitest
                save_metrics:str=None, # write the metric summary as JSON
                random_init:bool=False): # evaluate an untrained network (a reference point)
     "Evaluate a checkpoint on a split and print the metric table."
-    if eval_on not in ('val', 'test', 'minival', 'minitest'): raise SystemExit(f'--eval_on must be val, test, minival or minitest, not {eval_on!r}')
     test(eval_on, load_ckpt, load_from, model, dataset, data_root, precision, trans_test, test_batch_size, num_workers,
          gpu_ids, dump_preds, save_metrics, random_init=random_init)
 
 # %% ../nbs/43_train.ipynb #0b94a13e
-def _dashes(argv): # command-line words
-    "Option names with underscores -> dashes (`--iter_batch=32` -> `--iter-batch=32`); values untouched."
-    out = []
-    for a in argv:
-        if a.startswith('--'):
-            name, eq, val = a.partition('=')
-            a = name.replace('_', '-') + eq + val
-        out.append(a)
-    return out
-
-def _run(func, prog):
-    import sys
-    from fastcore.script import anno_parser
-    args = vars(anno_parser(func, prog).parse_args(_dashes(sys.argv[1:])))
-    for k in ('pdb', 'xtra'): args.pop(k, None)
-    return func(**args)
-
-def train_main(): "Console entry point of `digit-train`."; return _run(digit_train, 'digit-train')
-def test_main(): "Console entry point of `digit-test`."; return _run(digit_test, 'digit-test')
+train_main = console_entry(digit_train, 'digit-train')
+test_main = console_entry(digit_test, 'digit-test')
