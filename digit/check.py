@@ -9,8 +9,7 @@ from __future__ import annotations
 import json, math, os, resource, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import cv2, numpy as np, simplejpeg
-from .cli import console_entry, UsageError, check_folder, check_out_folder
-from fastprogress.fastprogress import progress_bar
+from .cli import console_entry, UsageError, check_folder, check_out_folder, progress
 from .annotations import SPLITS, DatasetError, Annotations, find_annotation_files, read_annotations, load_annotations, parse_splits
 from .hands import world_to_cam, cam_to_pixel, N_JOINTS
 from . import pack
@@ -127,7 +126,7 @@ def check_dataset(root, # dataset folder
             problems += [f'{split}: {p}' for p in found]
             (Path(d)/'manifest.json').write_text(json.dumps(man))
             ann = Annotations(d)
-            for i in progress_bar(range(len(ann)), leave=False): problems += [f'{split}: {p}' for p in _check_frame(root, ann, i, decode)]
+            for i in progress(range(len(ann)), leave=False): problems += [f'{split}: {p}' for p in _check_frame(root, ann, i, decode)]
             del ann
     if not checked: raise DatasetError(f'{root}: no annotations for {", ".join(splits)} in it (not an InterHand2.6M or SynthInterHand folder?)')
     return problems

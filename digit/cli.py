@@ -11,7 +11,7 @@ from pathlib import Path
 from fastcore.script import anno_parser
 
 # %% auto #0
-__all__ = ['UsageError', 'cli_parser', 'run_cli', 'console_entry', 'on_terminal', 'check_folder', 'check_file',
+__all__ = ['UsageError', 'cli_parser', 'run_cli', 'console_entry', 'on_terminal', 'progress', 'check_folder', 'check_file',
            'check_out_folder', 'run_command']
 
 # %% ../nbs/02_cli.ipynb #d7bfd836
@@ -59,6 +59,14 @@ def on_terminal():
     "Whether progress bars make sense: a notebook, or standard output on an interactive terminal (not a log file)."
     from fastprogress.fastprogress import IN_NOTEBOOK
     return bool(IN_NOTEBOOK) or sys.stdout.isatty()
+
+def progress(items,      # what to iterate over
+             total=None, # its length, when it has none
+             **kwargs):  # `fastprogress.progress_bar` options (leave, display, ...)
+    "A fastprogress bar over `items` where bars can be redrawn (`on_terminal`); in a log file, `items` as they are."
+    if not on_terminal(): return items
+    from fastprogress.fastprogress import progress_bar
+    return progress_bar(items, total=total, **kwargs)
 
 # %% ../nbs/02_cli.ipynb #7121fb41
 def check_folder(path,                # a folder the command reads

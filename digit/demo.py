@@ -11,12 +11,11 @@ import numpy as np
 import torch
 import matplotlib
 import matplotlib.pyplot as plt
-from fastprogress.fastprogress import progress_bar
 from .hands import ROOTS, HAND_TYPES, vec_to_hand_type
 from .lifting import lift_joints
 from .predict import load_network, prediction_figure
 from .files import atomic_savefig
-from .cli import console_entry
+from .cli import console_entry, progress
 from .data import batch_to_float
 
 # %% auto #0
@@ -36,7 +35,7 @@ def demo_predictions(net,      # a DIGIT network (eval mode)
     device = device or next(net.parameters()).device
     dl = torch.utils.data.DataLoader(torch.utils.data.Subset(ds, range(min(n, len(ds)))), batch_size=bs, num_workers=num_workers)
     out = []
-    for img, t in progress_bar(dl, leave=False):
+    for img, t in progress(dl, leave=False):
         x, t = batch_to_float((img, t))  # the loaders' own conversion: uint8 [B,256,256,3] -> float [B,3,256,256]
         o = net(x.to(device))
         j25 = o['joints25d'].float().cpu().double()
@@ -94,7 +93,7 @@ def digit_demo(eval_on:str='minival',  # split or subset to show (val, test, min
     ds = HandCrops(root, eval_on, train=False, trans_test=trans_test)
     recs = demo_predictions(net, ds, n, num_workers=num_workers, device=device)
     out = Path(out)
-    for p in progress_bar(recs):
+    for p in progress(recs):
         fig = demo_figure(p)
         atomic_savefig(fig, out/f"{eval_on}_{p['annot_id']:08d}.png", dpi=80); plt.close(fig)
     errs = np.array([p['mpjpe'] for p in recs])

@@ -17,11 +17,11 @@ from nbdev.process import Processor
 from nbdev.processors import FilterDefaults, exec_show_docs
 from nbdev.showdoc import show_doc
 from .cli import console_entry, UsageError, check_out_folder
-from .files import atomic_write_text
+from .files import atomic_write_text, atomic_write_bytes
 
 # %% auto #0
-__all__ = ['docs_main', 'notebook_map', 'site_sections', 'quarto_sidebar', 'lib_show_docs', 'DocsFilter', 'processed',
-           'build_site', 'digit_docs']
+__all__ = ['README_IMAGES', 'docs_main', 'notebook_map', 'site_sections', 'quarto_sidebar', 'lib_show_docs', 'DocsFilter',
+           'processed', 'build_site', 'readme_markdown', 'announced_missing', 'write_readme', 'digit_docs']
 
 # %% ../nbs/05_docs.ipynb #28d0c67e
 def notebook_map(index): # the path of `index.ipynb`
@@ -163,11 +163,43 @@ def build_site(nbs=None,    # the notebooks folder (default: the project's)
         if f.stem not in order and '"digit-docs"' in f.read_text(encoding='utf-8', errors='ignore')[:400]: f.unlink()
     return [out/f'{n}.html' for n in order]
 
+# %% ../nbs/05_docs.ipynb #c72aa61d
+README_IMAGES = 'nbs/images/readme'  # the README's pictures, relative to the project's root
+
+def readme_markdown(index): # the path of `index.ipynb`
+    "The README's markdown and its pictures `{path relative to the root: PNG bytes}`, from `index`."
+    from nbconvert import MarkdownExporter
+    nb = _page_nb(processed(index), [])
+    nb.cells = nb.cells[2:] if nb.cells and nb.cells[0].source.startswith('# ') else nb.cells  # the title is added back below
+    md, res = MarkdownExporter(exclude_input=True).from_notebook_node(nb, resources=dict(output_files_dir=README_IMAGES))
+    fm = processed(index).frontmatter_
+    head = f"# {fm.get('title', 'digit')}\n\n> {fm.get('description', '')}\n\n"
+    return head + re.sub(r'\n{3,}', '\n\n', md).strip() + '\n', dict(res.get('outputs', {}))
+
+def announced_missing(md:str): # README markdown
+    "Paragraphs that end with a colon but are followed by no picture, code, list or table."
+    blocks = [b.strip() for b in re.split(r'\n\s*\n', md) if b.strip()]
+    return [b for b, nxt in zip(blocks, blocks[1:] + ['']) if b.endswith(':') and not re.match(r'(!\[|```|[-*] |\d+\. |\|)', nxt)]
+
+def write_readme(root): # the project's root
+    "Write `README.md` and its pictures from `nbs/index.ipynb`; returns the README's path."
+    root = Path(root); md, imgs = readme_markdown(root/'nbs'/'index.ipynb')
+    bad = announced_missing(md)
+    if bad: raise ValueError(f'index.ipynb announces a picture it does not show: {bad[0][:80]!r}')
+    folder = root/README_IMAGES
+    for f in folder.glob('*.png'):
+        if f'{README_IMAGES}/{f.name}' not in imgs: f.unlink()  # pictures the README no longer shows
+    for name, data in imgs.items(): atomic_write_bytes(root/name, data)
+    atomic_write_text(root/'README.md', md)
+    return root/'README.md'
+
 # %% ../nbs/05_docs.ipynb #15e310d9
-def digit_docs(out:str=None): # the site's folder (default: _site/ at the project's root)
+def digit_docs(out:str=None,       # the site's folder (default: _site/ at the project's root)
+               readme:bool=False): # write README.md (and its pictures) from index.ipynb instead
     "Build the documentation site from the notebooks' saved outputs, offline, and refresh the Quarto sidebar."
     t, cfg = time.time(), get_config()
     if not (cfg.nbs_path/'index.ipynb').exists(): raise UsageError(f'no {cfg.nbs_path}/index.ipynb: run digit-docs in the repository')
+    if readme: print(f'wrote {write_readme(cfg.config_path)}'); return
     out = check_out_folder(out or cfg.config_path/'_site', '--out')  # before the minute of rendering
     pages = build_site(cfg.nbs_path, out)
     sb, f = quarto_sidebar(cfg.nbs_path), cfg.nbs_path/'notebook_map.yml'

@@ -9,8 +9,7 @@ from __future__ import annotations
 import json, os
 from pathlib import Path
 import cv2, lmdb, numpy as np, simplejpeg
-from .cli import console_entry, UsageError, check_folder, check_file, check_out_folder
-from fastprogress.fastprogress import progress_bar
+from .cli import console_entry, UsageError, check_folder, check_file, check_out_folder, progress
 from .annotations import DatasetError, SPLITS, load_annotations, find_annotation_files
 from .hands import remap_part_labels, N_PART_CLASSES
 
@@ -144,7 +143,7 @@ def pack_split(root, # dataset folder
     try:
         if env.info()['map_size'] < map_size: env.set_mapsize(map_size)
         problems, batch, size, added, absent = [], [], 0, 0, 0
-        for key in progress_bar(keys, leave=False):
+        for key in progress(keys, leave=False):
             with env.begin() as txn:
                 if txn.get(key.encode()) is not None: continue
             f = folder/key

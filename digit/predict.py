@@ -13,12 +13,11 @@ import cv2
 import torch
 import matplotlib
 import matplotlib.pyplot as plt
-from fastprogress.fastprogress import progress_bar
 from .hands import ROOTS, vec_to_hand_type
 from .crop import square_box, crop_affine, invert_affine, warp_image, CROP, HM
 from .lifting import lift_joints, bins_to_mm
 from .draw import draw_skeleton, show_image, show_parts, plot_skeleton_3d
-from .cli import console_entry
+from .cli import console_entry, progress
 from .files import atomic_write_text, atomic_savefig
 
 # %% auto #0
@@ -245,7 +244,7 @@ def digit_predict(*images:str,        # image files
     except (OSError, ValueError) as e: raise SystemExit(f'digit-predict: {e}')
     K = [float(v) for v in focal.split(',')] if focal else None
     failed = 0
-    for p in progress_bar(paths, display=len(paths) > 1):
+    for p in progress(paths, display=len(paths) > 1):
         try:
             js, png = save_prediction(pred.predict(p, bbox=bbox, K=K), out)
             print(f'{p}: {js} {png}')

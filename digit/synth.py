@@ -10,7 +10,7 @@ import functools, json, os, shutil, struct, time, zlib
 from pathlib import Path
 import numpy as np
 import cv2
-from .cli import console_entry, UsageError, check_out_folder
+from .cli import console_entry, UsageError, check_out_folder, on_terminal
 from .hands import world_to_cam, cam_to_pixel, cam_to_world, N_JOINTS
 from .kinematics import hand_points, sample_hand_pose, sample_two_hands, GESTURES, HAND_STYLES, _random_rotation
 from .render import render_hands, skin_tone
@@ -246,7 +246,8 @@ def make_synth_dataset(out='data/SynthInterHand', # output folder
     total = sum(len(ix) for _, ix in jobs)
     work = functools.partial(_job, out=str(out), seed=int(seed), hand_type_p=hand_type_p, rootnet_noise=tuple(rootnet_noise))
     bar = None
-    if progress and total:
+    if total: print(f'rendering {total} frames with {min(workers, max(1, len(jobs)))} processes ...', flush=True)
+    if progress and total and on_terminal():
         from fastprogress.fastprogress import progress_bar
         bar = progress_bar(range(total), total=total); bar.update(0)
     done = 0
