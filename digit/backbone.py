@@ -1,4 +1,4 @@
-"""HRNet-W32 from timm, trimmed to the pose variant DIGIT uses: one feature map of 32 channels at a quarter of the input resolution.
+"""HRNet-W32 from timm, trimmed to the pose variant DIGIT uses (one feature map of 32 channels at a quarter of the input resolution), with timm's ImageNet weights by name or from a local file.
 
 Docs: https://digit-hands.github.io/digit/backbone.html.md"""
 
@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 import torch
 from torch import nn
+import timm
 from timm.models.hrnet import HighResolutionNet, cfg_cls
 from .cli import UsageError
 
 # %% auto #0
-__all__ = ['PoseHRNet', 'load_imagenet_hrnet', 'create_backbone']
+__all__ = ['IMAGENET', 'PoseHRNet', 'imagenet_state_dict', 'load_imagenet_hrnet', 'create_backbone']
 
 # %% ../nbs/30_backbone.ipynb #76071161
 class PoseHRNet(HighResolutionNet):
@@ -21,6 +22,7 @@ class PoseHRNet(HighResolutionNet):
     def __init__(self, arch='hrnet_w32', # a timm HRNet config name ('hrnet_w32', 'hrnet_w18_small', ...)
                  **cfg_overrides):       # replace entries of the config (e.g. stage2=dict(...)) for narrower nets
         super().__init__(cfg_cls[arch], head='none', **cfg_overrides)
+        self.arch = arch
         last = self.stage4[-1]
         last.fuse_layers, last.multi_scale_output = last.fuse_layers[:1], False
         self.out_chs = self.stage4_cfg['num_channels'][0] * (4 if self.stage4_cfg['block_type'] == 'BOTTLENECK' else 1)
@@ -32,17 +34,23 @@ class PoseHRNet(HighResolutionNet):
         return self.stages(x)[0]
 
 # %% ../nbs/30_backbone.ipynb #bbe9772b
-def _load_error(e):
+IMAGENET = 'imagenet'  # `pretrained=IMAGENET`: timm's own ImageNet weights for the config, downloaded and cached by timm
+
+def _load_error(e): # an exception raised while reading a file
     "The gist of a `torch.load` error in one line (its messages run to paragraphs)."
     msg = str(e).split('WeightsUnpickler error:')[-1].strip()
     return f"{type(e).__name__}: {msg.splitlines()[0].split('. ')[0]}" if msg else type(e).__name__
 
-def _read_state_dict(path:Path):
-    "A flat tensor state dict read safely from `path` (accepts {'state_dict': ...} wrappers)."
+def _read_state_dict(path:Path): # a weights file handed to us (untrusted)
+    "A flat tensor state dict read safely from `path` (`.safetensors`, or torch with `weights_only=True`; accepts {'state_dict': ...} wrappers)."
     path = Path(path)
     if path.is_dir(): raise UsageError(f'{path}: is a folder, not a checkpoint file')
     if not path.is_file(): raise UsageError(f'{path}: no such checkpoint file')
-    try: sd = torch.load(path, map_location='cpu', weights_only=True)
+    try:
+        if path.suffix == '.safetensors':
+            from safetensors.torch import load_file
+            sd = load_file(path)
+        else: sd = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e: raise UsageError(f'{path}: not a loadable weights-only torch checkpoint ({_load_error(e)})') from None
     for k in ('state_dict', 'model'):
         if isinstance(sd, dict) and isinstance(sd.get(k), dict): sd = sd[k]
@@ -50,23 +58,40 @@ def _read_state_dict(path:Path):
         raise UsageError(f'{path}: expected a dict of tensors (a state dict)')
     return sd
 
-def load_imagenet_hrnet(backbone:nn.Module, # a `PoseHRNet` of the same width as the checkpoint
-                        path:Path,           # local timm HRNet ImageNet checkpoint, e.g. hrnet_w32-36af842e.pth
-                        verbose=True):
-    "Load timm HRNet ImageNet weights into `backbone`; returns (missing, unexpected) keys."
-    sd, own = _read_state_dict(path), backbone.state_dict()
-    bad = [f'{k}: file {tuple(v.shape)} vs model {tuple(own[k].shape)}' for k, v in sd.items() if k in own and v.shape != own[k].shape]
-    if bad: raise ValueError(f'{path}: {len(bad)} shape mismatches, e.g.\n  ' + '\n  '.join(bad[:20]))
-    missing, unexpected = backbone.load_state_dict(sd, strict=False)
+def imagenet_state_dict(arch='hrnet_w32'): # a timm HRNet config name that has ImageNet weights
+    "timm's ImageNet state dict for `arch`, fetched by timm itself (Hugging Face Hub, cached after the first time)."
+    try: return timm.create_model(arch, pretrained=True).state_dict()
+    except Exception as e:  # no internet, no cache, or no weights for this config: one line saying what to do
+        raise UsageError(f"timm could not fetch ImageNet weights for {arch} ({_load_error(e)}); "
+                         f"without internet pass a local file instead, e.g. --pretrained path/to/{arch}.pth") from None
+
+def load_imagenet_hrnet(backbone:nn.Module, # a `PoseHRNet` of the config the weights were made for
+                        path,               # 'imagenet' (timm downloads the weights of `backbone.arch`) or a local timm HRNet weights file
+                        verbose=True):      # print a one-line summary
+    "Load timm's HRNet ImageNet weights into `backbone`; returns (missing, unexpected) keys (missing: only `num_batches_tracked`)."
+    by_name = isinstance(path, str) and path == IMAGENET  # a Path('imagenet') is a file
+    arch = getattr(backbone, 'arch', 'hrnet_w32')
+    sd = imagenet_state_dict(arch) if by_name else _read_state_dict(path)
+    src = f'timm {arch} ImageNet weights' if by_name else str(path)
+    own = backbone.state_dict()
+    missing = [k for k in own if k not in sd]
+    absent = [k for k in missing if not k.endswith('num_batches_tracked')]
+    bad = [f'{k}: file {tuple(sd[k].shape)} vs model {tuple(v.shape)}' for k, v in own.items() if k in sd and sd[k].shape != v.shape]
+    if absent or bad:
+        raise UsageError(f'{src}: not HRNet ImageNet weights for this backbone: ' + '; '.join(
+            ([f'{len(absent)} of its {len(own)} entries missing, e.g. {", ".join(absent[:3])}'] if absent else []) +
+            ([f'{len(bad)} shape mismatches, e.g. {"; ".join(bad[:3])}'] if bad else [])))
+    backbone.load_state_dict({k: sd[k] for k in own if k in sd}, strict=False)
+    unexpected = [k for k in sd if k not in own]
     if verbose:
         heads = sorted({k.split('.')[0] for k in unexpected})
-        print(f'{Path(path).name}: loaded {len(own) - len(missing)}/{len(own)} backbone entries; '
-              f'{len(missing)} missing; {len(unexpected)} unexpected (in {", ".join(heads) or "-"})')
-        if missing: print('  missing:', ', '.join(missing[:10]), '...' if len(missing) > 10 else '')
+        print(f'{Path(src).name}: loaded {len(own) - len(missing)}/{len(own)} backbone entries; '
+              f'{len(unexpected)} unused (in {", ".join(heads) or "-"})')
     return missing, unexpected
 
 # %% ../nbs/30_backbone.ipynb #7b191373
-def _narrow_cfg(arch, width):
+def _narrow_cfg(arch,  # timm HRNet config name
+                width): # width of the highest-resolution branch
     "timm HRNet config overrides giving branch widths width*(1,2,4,8), stem layer1 planes = width."
     cfg = cfg_cls[arch]
     out = dict(stage1=dict(cfg['stage1'], num_channels=(width,)))
@@ -76,11 +101,11 @@ def _narrow_cfg(arch, width):
     return out
 
 def create_backbone(arch='hrnet_w32',  # timm HRNet config name
-                    pretrained=None,   # local path to timm's ImageNet checkpoint for `arch`, or None
+                    pretrained=None,   # 'imagenet' (timm's weights, downloaded), a local timm weights file, or None
                     width=None):       # narrow the branches to width*(1,2,4,8) (no pretrained weights then)
-    "A `PoseHRNet` backbone, optionally with ImageNet weights from a local file."
-    if arch not in cfg_cls: raise ValueError(f'unknown HRNet config {arch!r}; one of {sorted(cfg_cls)}')
-    if width is not None and pretrained: raise ValueError('a narrowed HRNet has no ImageNet checkpoint')
+    "A `PoseHRNet` backbone, optionally with ImageNet weights."
+    if arch not in cfg_cls: raise UsageError(f'unknown HRNet config {arch!r}; one of {sorted(cfg_cls)}')
+    if width is not None and pretrained: raise UsageError(f'--pretrained {pretrained}: a narrowed HRNet (width {width}) has no ImageNet weights')
     bb = PoseHRNet(arch, **(_narrow_cfg(arch, width) if width else {}))
     if pretrained: load_imagenet_hrnet(bb, pretrained)
     return bb

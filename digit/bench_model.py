@@ -18,13 +18,15 @@ __all__ = ['bench_model_main', 'count_gflops', 'median_time', 'synthetic_loss', 
            'format_results', 'digit_bench_model']
 
 # %% ../nbs/34_bench_model.ipynb #5832f5e6
-def count_gflops(model,    # a network taking [1,3,size,size]
+def count_gflops(model,    # a network taking [1,3,size,size] (on any device, 'meta' included)
                  size=256): # the image side
     "Forward GFLOPs for one image (multiply-add = 2 FLOPs)."
     model.eval()
-    with torch.no_grad(), FlopCounterMode(display=False) as fc: model(torch.rand(1, 3, size, size))
+    dev = next(model.parameters()).device
+    with torch.no_grad(), FlopCounterMode(display=False) as fc: model(torch.rand(1, 3, size, size, device=dev))
     return fc.get_total_flops() / 1e9
 
+# %% ../nbs/34_bench_model.ipynb #f0b20a6b
 def median_time(fn,       # a callable
                 iters=3,  # timed calls
                 warmup=1): # untimed calls first

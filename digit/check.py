@@ -6,93 +6,23 @@ Docs: https://digit-hands.github.io/digit/check.html.md"""
 
 # %% ../nbs/22_check.ipynb #3abeaf09
 from __future__ import annotations
-import json, math, os, resource, shutil, subprocess, sys, tempfile, time
+import json, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
-import cv2, numpy as np, simplejpeg
+import numpy as np, simplejpeg
 from .cli import console_entry, UsageError, check_folder, check_out_folder, progress
 from .annotations import SPLITS, DatasetError, Annotations, find_annotation_files, read_annotations, load_annotations, parse_splits
-from .hands import world_to_cam, cam_to_pixel, N_JOINTS
+from .fake_data import write_fake_dataset  # `29_fake_dataset`; also importable from here, as before
 from . import pack
 
 # %% auto #0
-__all__ = ['check_main', 'bench_annotations_main', 'bench_read_main', 'write_fake_dataset', 'check_dataset', 'digit_check',
-           'bench_annotations', 'digit_bench_annotations', 'bench_read', 'digit_bench_read']
-
-# %% ../nbs/22_check.ipynb #08ab9409
-def _rot_y(a): return np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
-
-def write_fake_dataset(root, # folder to write into
-                       n:int, # frames (images) in the split
-                       split:str='train', # split name
-                       cams_per_frame:int=10, # cameras that see each 3D frame
-                       images:bool=False, # also write a 334x512 JPEG per frame
-                       seed:int=0): # seed of the poses and boxes
-    "Write a random InterHand2.6M v1.0-layout split of `n` frames; return `root`."
-    rng, root = np.random.default_rng(seed), Path(root)
-    ann_dir = root/'annotations'/split; ann_dir.mkdir(parents=True, exist_ok=True)
-    (ann_dir/'.anns.tmp').unlink(missing_ok=True)
-    nf = math.ceil(n / cams_per_frame); n_caps = max(1, min(10, nf // 1000))
-    cams = [400000 + 2 * k for k in range(cams_per_frame)]
-    Rs = [_rot_y(0.5 * (k / max(1, cams_per_frame - 1) - 0.5)) for k in range(cams_per_frame)]
-    campos = [-R.T @ np.array([0., 0., 1000.]) for R in Rs]  # every camera looks at the origin from 1 m
-    W, H, focal, princpt = 334, 512, np.array([1200., 1200.]), np.array([167., 256.])
-    with open(ann_dir/f'InterHand2.6M_{split}_camera.json', 'w') as f:
-        json.dump({str(c): dict(campos={str(k): p.tolist() for k, p in zip(cams, campos)}, camrot={str(k): R.tolist() for k, R in zip(cams, Rs)},
-                                focal={str(k): focal.tolist() for k in cams}, princpt={str(k): princpt.tolist() for k in cams}) for c in range(n_caps)}, f)
-    template = rng.normal(0, 40, (N_JOINTS, 3)) + np.r_[[[60, 0, 0]] * 21, [[-60, 0, 0]] * 21]
-    cap_of = lambda fr: fr * n_caps // nf
-    fj, fd, fr_ = (open(ann_dir/f'InterHand2.6M_{split}_{k}.json', 'w') for k in ('joint_3d', 'data', 'rootnet'))
-    images_txt, anns_txt, rootnet = [], [], split in ('val', 'test')
-    fj.write('{'); fd.write('{"images": ['); fr_.write('[')
-    valid_txt = {t: json.dumps([[int(t != 1)]] * 21 + [[int(t != 0)]] * 21) for t in range(3)}
-    last_cap, first = -1, True
-    for s in range(0, nf, 4096):
-        fr = np.arange(s, min(nf, s + 4096))
-        xw = template + rng.normal(0, 8, (len(fr), N_JOINTS, 3)) + rng.normal(0, 40, (len(fr), 1, 3))
-        types = rng.integers(0, 3, len(fr))
-        for i, f_ in enumerate(fr):
-            c = cap_of(f_)
-            if c != last_cap: fj.write(('}, ' if last_cap >= 0 else '') + f'"{c}": {{'); last_cap, first = c, True
-            fj.write(('' if first else ', ') + f'"{f_}": {{"world_coord": {json.dumps(np.round(xw[i], 3).tolist())}, "hand_type": "{("right", "left", "interacting")[types[i]]}", "hand_type_valid": true}}')
-            first = False
-        for k, (R, p) in enumerate(zip(Rs, campos)):
-            uv = cam_to_pixel(world_to_cam(xw, R, p), focal, princpt)
-            for i, f_ in enumerate(fr):
-                r = f_ * cams_per_frame + k
-                if r >= n: continue
-                t = types[i]; sel = uv[i, :21] if t == 0 else uv[i, 21:] if t == 1 else uv[i]
-                x0, y0 = sel.min(0); x1, y1 = sel.max(0)
-                c, seq = cap_of(f_), f'{f_ // 500:04d}_fake_seq'
-                images_txt.append((r, f'{{"id": {r}, "file_name": "Capture{c}/{seq}/cam{cams[k]}/image{f_}.jpg", "width": {W}, "height": {H}, '
-                                   f'"capture": {c}, "subject": {c}, "seq_name": "{seq}", "camera": "{cams[k]}", "frame_idx": {int(f_)}}}'))
-                anns_txt.append(f'{{"id": {r}, "image_id": {r}, "bbox": [{x0:.2f}, {y0:.2f}, {x1 - x0:.2f}, {y1 - y0:.2f}], '
-                                f'"joint_valid": {valid_txt[t]}, "hand_type": "{("right", "left", "interacting")[t]}", "hand_type_valid": 1}}')
-                if rootnet:
-                    z = world_to_cam(xw[i], R, p)[[20, 41], 2] + rng.normal(0, 20, 2)
-                    fr_.write(('' if r == 0 else ', ') + json.dumps(dict(annot_id=int(r), bbox=[float(x0), float(y0), float(x1 - x0), float(y1 - y0)], abs_depth=z.round(2).tolist())))
-                if images: _fake_image(root/'images'/split/f'Capture{c}/{seq}/cam{cams[k]}/image{f_}.jpg', uv[i], t, W, H)
-        fd.write((', ' if s else '') + ', '.join(t for _, t in images_txt)); images_txt = []
-        with open(ann_dir/'.anns.tmp', 'a') as fa: fa.write((', ' if s else '') + ', '.join(anns_txt)); anns_txt = []
-    fj.write('}}' if last_cap >= 0 else '}'); fd.write('], "annotations": [')
-    with open(ann_dir/'.anns.tmp') as fa: shutil.copyfileobj(fa, fd)
-    fd.write(']}'); fr_.write(']')
-    for f in (fj, fd, fr_): f.close()
-    (ann_dir/'.anns.tmp').unlink()
-    rn = ann_dir/f'InterHand2.6M_{split}_rootnet.json'
-    if rootnet: (root/'rootnet_output').mkdir(exist_ok=True); os.replace(rn, root/'rootnet_output'/f'rootnet_interhand2.6m_output_{split}.json')
-    else: rn.unlink()
-    return root
-
-def _fake_image(path, uv, t, W, H):
-    "A dark JPEG with the visible hand's joints as dots."
-    img = np.full((H, W, 3), 30, np.uint8)
-    for j, (x, y) in enumerate(uv):
-        if (t == 0 and j >= 21) or (t == 1 and j < 21): continue
-        cv2.circle(img, (int(x), int(y)), 4, (220, 60, 60) if j < 21 else (60, 60, 220), -1)
-    path.parent.mkdir(parents=True, exist_ok=True); path.write_bytes(simplejpeg.encode_jpeg(img, 90, 'RGB'))
+__all__ = ['check_main', 'bench_annotations_main', 'bench_read_main', 'check_dataset', 'digit_check', 'bench_annotations',
+           'digit_bench_annotations', 'bench_read', 'digit_bench_read']
 
 # %% ../nbs/22_check.ipynb #413bd486
-def _check_frame(root, ann, i, decode):
+def _check_frame(root,   # dataset folder
+                 ann,    # its `Annotations`
+                 i,      # a frame of `ann`
+                 decode): # fully decode the image
     "Problems of one frame's image and mask."
     key, name, out = ann.image_key(i), f'frame {int(ann.annot_id[i])}', []
     b, src = pack.read_bytes(root, 'images', key)

@@ -36,7 +36,10 @@ def ours_to_official(key:str): # a key of `build_model('digit').state_dict()`
     return 'pose_reg.' + key
 
 # %% ../nbs/33_checkpoint.ipynb #7bc57a45
-def _listing(keys, n=12): return ', '.join(keys[:n]) + (f' ... ({len(keys)} in all)' if len(keys) > n else '')
+def _listing(keys, # names to list
+             n=12): # how many to show before '...'
+    "Up to `n` of `keys` in one line, with their count if cut."
+    return ', '.join(keys[:n]) + (f' ... ({len(keys)} in all)' if len(keys) > n else '')
 
 def load_digit_checkpoint(path:Path,      # released DIGIT state dict (e.g. db7cba8c1.pt)
                           model:nn.Module=None, # a `digit` DigitNet to fill (default: a new one)

@@ -10,14 +10,13 @@ import math
 from typing import NamedTuple
 import numpy as np
 import cv2
-import simplejpeg
-from .hands import FLIP_PERM, ROOT_RIGHT, ROOT_LEFT, FLIP_PART_LUT, ROOT_OF_JOINT
+from .hands import FLIP_PERM, ROOT_RIGHT, ROOT_LEFT, FLIP_PART_LUT, root_relative
+from .pack import decode_image  # digit's one image decoder (notebook 21), used by the data layer through here
 
 # %% auto #0
 __all__ = ['CROP', 'HM', 'SEGM', 'DEPTH_RANGE_MM', 'NO_AUG', 'square_box', 'box_center_size', 'crop_affine', 'apply_affine',
-           'invert_affine', 'resize_affine', 'Aug', 'sample_aug', 'aug_affine', 'reduce_factor', 'decode_image',
-           'reduced_affine', 'warp_image', 'warp_mask', 'mm_to_bins', 'bins_to_mm', 'hand_roots', 'encode_targets',
-           'decode_joints25d', 'flip_hands']
+           'invert_affine', 'resize_affine', 'Aug', 'sample_aug', 'aug_affine', 'reduce_factor', 'reduced_affine',
+           'warp_image', 'warp_mask', 'mm_to_bins', 'bins_to_mm', 'encode_targets', 'flip_hands']
 
 # %% ../nbs/24_crop.ipynb #59f82833
 CROP, HM, SEGM = 256, 64, 128  # input crop, 2.5D joint grid and part-mask sizes (px)
@@ -62,8 +61,9 @@ def invert_affine(affine): # [2,3]
     m = np.array([[d, -b], [-c, a]]) / det
     return np.hstack([m, -m @ np.array([[tx], [ty]])])
 
-def resize_affine(affine, # [2,3] into a crop of side `src`
-                  src=CROP, dst=SEGM): # crop sides
+def resize_affine(affine,    # [2,3] into a crop of side `src`
+                  src=CROP,  # the side of the crop `affine` maps to (px)
+                  dst=SEGM): # the side wanted (px)
     "The same crop at another resolution: `u' = u dst/src` (the box [0, src] -> [0, dst], as released)."
     return affine * (dst / src)
 
@@ -79,7 +79,12 @@ class Aug(NamedTuple):
 NO_AUG = Aug()
 
 def sample_aug(rng:np.random.Generator, # random generator
-               trans=0.15, scale=0.25, rot=45., p_rot=0.6, p_flip=0.5, color=0.2): # ranges as released
+               trans=0.15, # largest box shift, a fraction of its side (this and every range: as released)
+               scale=0.25, # box side factor `1 + scale clip(N, -1, 1)`
+               rot=45.,    # rotation `rot clip(N, -2, 2)` degrees...
+               p_rot=0.6,  # ...with this probability
+               p_flip=0.5, # probability of the horizontal flip
+               color=0.2): # per-channel colour factors from `U(1 - color, 1 + color)`
     "Draw augmentation parameters as DIGIT trains with."
     return Aug(shift=tuple(float(v) for v in rng.uniform(-trans, trans, 2)), scale=float(1 + scale * np.clip(rng.normal(), -1, 1)),
                rot=float(rot * np.clip(rng.normal(), -2, 2)) if rng.random() < p_rot else 0.,
@@ -88,36 +93,18 @@ def sample_aug(rng:np.random.Generator, # random generator
 def aug_affine(center, # [2] box centre (px)
                size,   # box side (px), or its [w, h]
                aug:Aug=NO_AUG, # augmentation draw
-               out=CROP): # crop side
+               out=CROP): # crop side (px)
     "Crop affine [2,3] of a box under an augmentation."
     c = np.asarray(center, np.float64) + np.asarray(aug.shift) * size
     return crop_affine(c, size * aug.scale, aug.rot, aug.flip, out)
 
 # %% ../nbs/24_crop.ipynb #7727fb56
-def reduce_factor(size, # box side in the source image (px)
-                  out=CROP): # crop side
+def reduce_factor(size,     # box side in the source image (px)
+                  out=CROP): # crop side (px)
     "Largest JPEG reduction (1, 2, 4 or 8) that keeps the crop at full resolution."
     k = 1
     while k < 8 and size / (2 * k) >= out: k *= 2
     return k
-
-_REDUCED = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4, 8: cv2.IMREAD_REDUCED_COLOR_8}
-
-def decode_image(data:bytes, # encoded image (JPEG or PNG)
-                 k=1,         # reduction factor 1, 2, 4 or 8
-                 fast=True,   # JPEGs: libjpeg-turbo's fast DCT and upsampling (a few % faster, visually identical)
-                 opencv=False): # decode with OpenCV, as the released code does (the evaluation path)
-    "Decode to RGB uint8 [ceil(H/k),ceil(W/k),3] (None if undecodable)."
-    if data[:2] == b'\xff\xd8' and not opencv:  # JPEG: simplejpeg, which scales by N/8 while decoding
-        try:
-            h, w = simplejpeg.decode_jpeg_header(data)[:2]
-            hk, wk = -(-h // k), -(-w // k)
-            img = simplejpeg.decode_jpeg(data, 'RGB', fastdct=fast, fastupsample=fast, min_height=hk, min_width=wk)
-            if img.shape[:2] == (hk, wk): return img
-        except ValueError: pass  # unusual or damaged JPEGs: let OpenCV try
-    buf = np.frombuffer(data, np.uint8)
-    img = cv2.imdecode(buf, _REDUCED[k]) if buf.size else None
-    return None if img is None else cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 def reduced_affine(affine, # [2,3] image -> crop
                    k):     # reduction factor of the decoded image
@@ -127,34 +114,36 @@ def reduced_affine(affine, # [2,3] image -> crop
     return np.hstack([affine[:, :2] * k, affine[:, 2:] + affine[:, :2] @ np.full((2, 1), (k - 1) / 2)])
 
 # %% ../nbs/24_crop.ipynb #ab93d5c5
-def warp_image(img,    # [H,W,C] uint8
-               affine, # [2,3] image -> crop
-               out=CROP):
+def warp_image(img,      # [H,W,C] uint8
+               affine,   # [2,3] image -> crop
+               out=CROP): # crop side (px)
     "Bilinear crop [out,out,C]."
     return cv2.warpAffine(img, affine, (out, out), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
 
-def warp_mask(mask,   # [H,W] uint8 labels
-              affine, # [2,3] image -> 256 crop
-              out=SEGM, flip=False): # mask side; whether `affine` mirrors (then labels are swapped)
+def warp_mask(mask,       # [H,W] uint8 labels
+              affine,     # [2,3] image -> 256 crop
+              out=SEGM,   # mask side (px)
+              flip=False): # whether `affine` mirrors (then the labels are swapped)
     "Nearest-neighbour label crop [out,out] uint8."
     m = cv2.warpAffine(mask, resize_affine(affine, CROP, out), (out, out), flags=cv2.INTER_NEAREST,
                        borderMode=cv2.BORDER_CONSTANT, borderValue=0)
     return FLIP_PART_LUT[m] if flip else m
 
 # %% ../nbs/24_crop.ipynb #6833c290
-def mm_to_bins(d): return (d / DEPTH_RANGE_MM + 1) / 2 * HM   # +-200 mm -> [0, 64]
-def bins_to_mm(z): return (z / HM * 2 - 1) * DEPTH_RANGE_MM
+def mm_to_bins(d): # depth relative to a wrist (mm), any shape
+    "Depth bins on the 64 grid: +-200 mm -> [0, 64]."
+    return (d / DEPTH_RANGE_MM + 1) / 2 * HM
 
-def hand_roots(joints): # [...,42,D]
-    "Each joint's wrist [...,42,D] (the right wrist for 0-20, the left for 21-41)."
-    return joints[..., ROOT_OF_JOINT, :]
+def bins_to_mm(z): # depth bins, any shape
+    "Depth relative to a wrist (mm) of depth bins: [0, 64] -> +-200 mm."
+    return (z / HM * 2 - 1) * DEPTH_RANGE_MM
 
 def encode_targets(uv_crop,     # [42,2] joints in crop pixels (256 space)
                    joints_cam,  # [42,3] camera mm (same joint order)
                    joint_valid, # [42] dataset validity (wrist rule applied)
                    hand_type_id): # 0 right, 1 left, 2 interacting
     "2.5D joint targets, their validity and the relative root depth target and validity."
-    z = mm_to_bins(joints_cam[:, 2] - hand_roots(joints_cam)[:, 2])
+    z = mm_to_bins(root_relative(joints_cam)[:, 2])
     j25 = np.concatenate([uv_crop / (CROP / HM), z[:, None]], 1).astype(np.float32)  # [42,3]
     inside = ((j25 >= 0) & (j25 < HM)).all(1)
     valid = (np.asarray(joint_valid) > 0) & inside
@@ -162,17 +151,6 @@ def encode_targets(uv_crop,     # [42,2] joints in crop pixels (256 space)
     rel_valid = hand_type_id == 2 and joint_valid[ROOT_RIGHT] > 0 and joint_valid[ROOT_LEFT] > 0 and 0 <= rel < HM
     return dict(joints25d=j25, joint_valid=valid.astype(np.float32),
                 rel_root_depth=np.float32(rel), rel_root_valid=np.float32(rel_valid))
-
-def decode_joints25d(joints25d,  # [...,42,3] 64-space
-                     inv_affine, # [...,2,3] crop -> image
-                     abs_depth,  # [...,2] right, left wrist depth (mm)
-                     focal, princpt): # [...,2] camera
-    "Camera-space joints [...,42,3] (mm) from 2.5D joints (numpy reference of the lifting)."
-    uv = apply_affine(joints25d[..., :2] * (CROP / HM), inv_affine)
-    root_z = np.concatenate([np.repeat(abs_depth[..., :1], 21, -1), np.repeat(abs_depth[..., 1:], 21, -1)], -1)
-    z = bins_to_mm(joints25d[..., 2]) + root_z
-    xy = (uv - princpt[..., None, :]) / focal[..., None, :] * z[..., None]
-    return np.concatenate([xy, z[..., None]], -1)
 
 # %% ../nbs/24_crop.ipynb #4adf17d0
 def flip_hands(joints_cam,   # [42,3] camera mm

@@ -11,18 +11,19 @@ from pathlib import Path
 import numpy as np
 import cv2
 import torch
-from fastai.data.load import DataLoader
-from fastai.data.core import DataLoaders
-from .hands import FLIP_PERM, ROOT_RIGHT, ROOT_LEFT, remap_part_labels, cam_to_pixel
+from fastcore.basics import store_attr, patch
+from fastcore.meta import delegates
+from .hands import FLIP_PERM, ROOT_RIGHT, ROOT_LEFT, HAND_TYPES, HAND_TYPE_VECS, remap_part_labels, cam_to_pixel
 from .annotations import load_annotations
 from . import pack
 from .skeleton_masks import skeleton_mask, skeleton_mask_valid
 from .crop import (CROP, HM, SEGM, NO_AUG, square_box, box_center_size, sample_aug, aug_affine, apply_affine, invert_affine,
-                        resize_affine, reduce_factor, reduced_affine, decode_image, warp_image, warp_mask,
-                        encode_targets, flip_hands)
+                        resize_affine, reduce_factor, reduced_affine, warp_image, warp_mask, encode_targets, flip_hands)
+from fastai.data.load import DataLoader  # after digit: its package quietens fastai's import-time FutureWarning
+from fastai.data.core import DataLoaders
 
 # %% auto #0
-__all__ = ['DigitDataError', 'FrameFiles', 'HandCrops', 'batch_to_float', 'DigitDL', 'digit_dataloaders', 'show_batch']
+__all__ = ['DigitDataError', 'FrameFiles', 'HandCrops', 'show_batch', 'batch_to_float', 'DigitDL', 'digit_dataloaders']
 
 # %% ../nbs/25_dataset.ipynb #6e398a69
 class DigitDataError(RuntimeError):
@@ -30,11 +31,11 @@ class DigitDataError(RuntimeError):
 
 class FrameFiles:
     "Encoded images and part masks of a dataset, from its LMDBs (`digit.pack`) or loose files."
-    def __init__(self, root,
+    def __init__(self, root,      # dataset folder
                  source='auto'): # 'auto' (LMDB when packed, else files), 'lmdb' or 'files'
         if source not in ('auto', 'lmdb', 'files'): raise ValueError(f'unknown image source {source!r}')
         self.root, self.source = Path(root), source
-    def image_bytes(self, key:str) -> bytes:
+    def image_bytes(self, key:str): # path relative to images/ (`Annotations.image_key(i)`)
         "The encoded image of `key` (FileNotFoundError naming the places looked when absent)."
         if self.source == 'files':  # as digit.pack: under images/, or beside the annotations (single-file layout)
             return ((self.root/'images'/key) if (self.root/'images').is_dir() else self.root/key).read_bytes()
@@ -45,13 +46,11 @@ class FrameFiles:
     def has_masks(self) -> bool:
         "Whether the dataset has part masks at all (a `segm/` folder or a mask LMDB)."
         return (self.root/'segm').is_dir() or any((self.root/'lmdb').glob(f"{pack.LMDB_KINDS['masks'][0]}_*.lmdb"))
-    def mask(self, key:str):
+    def mask(self, key:str): # path relative to segm/ (`Annotations.mask_key(i)`)
         "Labels [H,W] uint8 of `key`, or None when this frame has no mask."
         return pack.read_mask(self.root, key)
 
 # %% ../nbs/25_dataset.ipynb #ce1861bf
-_HT_VEC = np.array([[1, 0], [0, 1], [1, 1]], np.float32)  # hand_type_id -> [right, left]
-
 class HandCrops(torch.utils.data.Dataset):
     "Training/evaluation samples `(img uint8 [256,256,3], target dict)` of one split."
     def __init__(self, root,              # dataset folder (InterHand2.6M v1.0 layout)
@@ -65,12 +64,11 @@ class HandCrops(torch.utils.data.Dataset):
                  source='auto'):          # images from 'auto' (LMDB when packed), 'lmdb' or 'files'
         if trans_test not in ('rootnet', 'gt'): raise ValueError(f"trans_test must be 'rootnet' or 'gt', not {trans_test!r}")
         if mask_source not in ('auto', 'file', 'skeleton', 'none'): raise ValueError(f'unknown mask_source {mask_source!r}')
-        self.root, self.split, self.train, self.reduce = Path(root), split, train, reduce
+        store_attr('split,train,reduce,mask_source,mask_remap', root=Path(root))
         self.ann = ann if ann is not None else load_annotations(root, split)
         self.files = FrameFiles(root, source)
         self.mask_fallback = mask_source == 'auto'  # frames without a mask file get a skeleton mask
-        if mask_source == 'auto': mask_source = 'file' if self.files.has_masks() else 'skeleton'
-        self.mask_source, self.mask_remap = mask_source, mask_remap
+        if self.mask_fallback: self.mask_source = 'file' if self.files.has_masks() else 'skeleton'
         self.use_rootnet = trans_test == 'rootnet' and not train
         if self.use_rootnet and not np.all(self.ann.has_rootnet):
             warnings.warn(f'{self.root} {split}: {int((~np.asarray(self.ann.has_rootnet, bool)).sum())} of {len(self.ann)} frames have no '
@@ -84,7 +82,7 @@ class HandCrops(torch.utils.data.Dataset):
             except Exception: aid, key = '?', '?'
             raise DigitDataError(f'{self.root} {self.split}: frame {aid} ({key}): {type(e).__name__}: {e}') from None
     def __getstate__(self): return {k: v for k, v in self.__dict__.items() if k not in ('_rng', '_cols')}  # rebuilt per process
-    def col(self, k):
+    def col(self, k): # annotation field name
         "Annotation column `k` as a plain ndarray (memory-map views index much faster than np.memmap objects)."
         cols = self.__dict__.setdefault('_cols', {})
         if k not in cols: cols[k] = np.asarray(getattr(self.ann, k)).view(np.ndarray)
@@ -94,54 +92,119 @@ class HandCrops(torch.utils.data.Dataset):
         r = self.__dict__.get('_rng')
         if r is None or r[0] != os.getpid(): r = self._rng = (os.getpid(), np.random.default_rng(int(torch.randint(0, 2**62, ()))))
         return r[1]
-    def sample(self, i, aug=None): # row; augmentation (default: drawn when training, none otherwise)
-        "The sample of row `i` (no error wrapping)."
-        col = self.col
-        if aug is None: aug = sample_aug(self.rng()) if self.train else NO_AUG
-        ht, jv = int(col('hand_type')[i]), col('joint_valid')[i].astype(np.float32)
-        jc = col('joints_cam')[i].astype(np.float64)
-        focal, princpt = col('focal')[i].astype(np.float64), col('princpt')[i].astype(np.float64)
-        with np.errstate(divide='ignore', invalid='ignore'): ji = cam_to_pixel(jc, focal, princpt)  # [42,2] image pixels
-        v = jv > 0
-        if not (np.isfinite(jc[v]).all() and np.isfinite(ji[v]).all()): raise ValueError('non-finite joint coordinates')
-        if not (np.isfinite(focal).all() and np.isfinite(princpt).all() and (focal > 0).all()): raise ValueError(f'bad camera {focal} {princpt}')
-        jc[~v], ji[~v] = 0, 0
-        gt_depth = jc[[ROOT_RIGHT, ROOT_LEFT], 2].copy()
-        rootnet = self.use_rootnet and bool(col('has_rootnet')[i])
-        # RootNet's boxes are used as given (already squared and enlarged by RootNet), the dataset's squared and enlarged
-        center, size = box_center_size(col('rootnet_bbox')[i]) if rootnet else square_box(col('bbox')[i])
-        abs_depth = col('rootnet_depth')[i].astype(np.float64) if rootnet else gt_depth
-        eval_valid = jv.copy()
-        if aug.flip: jc, jv, ht, abs_depth = flip_hands(jc, jv, ht, abs_depth); ji, eval_valid = ji[FLIP_PERM], eval_valid[FLIP_PERM]
-        A = aug_affine(center, size, aug)
-        # image: one decode, one warp; in training the decode may be reduced and fast, at evaluation it is the released one
-        data = self.files.image_bytes(self.ann.image_key(i))
-        k = reduce_factor(np.max(size) * aug.scale) if self.reduce and self.train else 1
-        img = decode_image(data, k, opencv=not self.train)
-        if img is None: raise ValueError('cannot decode the image')
-        crop = warp_image(img, reduced_affine(A, k))  # RGB [256,256,3]
-        t = encode_targets(apply_affine(ji, A), jc, jv, ht)
-        # part mask, straight to 128x128
-        segm, segm_valid = None, 0.
-        if self.mask_source == 'file':
-            m = self.files.mask(self.ann.mask_key(i))
-            if m is not None:
-                if self.mask_remap is not None: m = remap_part_labels(m, self.mask_remap)
-                segm, segm_valid = warp_mask(m, A, SEGM, flip=aug.flip), 1.
-        if self.mask_source == 'skeleton' or (segm is None and self.mask_fallback):
-            A128 = resize_affine(A, CROP, SEGM)
-            s128 = abs(A128[0, 0] * A128[1, 1] - A128[0, 1] * A128[1, 0]) ** 0.5  # the crop's px per image px
-            segm = skeleton_mask(apply_affine(ji, A128), jc, jv, (SEGM, SEGM), focal.mean() * s128)
-            segm_valid = float(skeleton_mask_valid(jv, ht))
-        if segm is None: segm = np.zeros((SEGM, SEGM), np.uint8)
-        target = dict(t, hand_type=_HT_VEC[ht] if ht < 3 else np.zeros(2, np.float32),
-                      hand_type_valid=np.float32(col('hand_type_valid')[i] if ht < 3 else 0),
-                      segm=segm, segm_valid=np.float32(segm_valid),
-                      inv_affine=invert_affine(A).astype(np.float32), focal=focal.astype(np.float32), princpt=princpt.astype(np.float32),
-                      abs_depth=np.asarray(abs_depth, np.float32), joints_cam=jc.astype(np.float32), eval_valid=eval_valid,
-                      hand_type_id=np.int64(ht), annot_id=np.int64(col('annot_id')[i]), index=np.int64(i),
-                      color_scale=np.asarray(aug.color, np.float32))
-        return torch.from_numpy(crop), {k: torch.from_numpy(np.asarray(v)) for k, v in target.items()}  # img HWC uint8
+
+# %% ../nbs/25_dataset.ipynb #fa990c3c
+@patch
+def frame_joints(self:HandCrops, i): # row
+    "`(joints_cam [42,3] mm, joints_img [42,2] px, joint_valid [42], hand_type_id, focal [2], princpt [2])` of row `i`."
+    col = self.col
+    ht, jv = int(col('hand_type')[i]), col('joint_valid')[i].astype(np.float32)
+    jc = col('joints_cam')[i].astype(np.float64)
+    focal, princpt = col('focal')[i].astype(np.float64), col('princpt')[i].astype(np.float64)
+    with np.errstate(divide='ignore', invalid='ignore'): ji = cam_to_pixel(jc, focal, princpt)  # [42,2] image pixels
+    v = jv > 0
+    if not (np.isfinite(jc[v]).all() and np.isfinite(ji[v]).all()): raise ValueError('non-finite joint coordinates')
+    if not (np.isfinite(focal).all() and np.isfinite(princpt).all() and (focal > 0).all()): raise ValueError(f'bad camera {focal} {princpt}')
+    jc[~v], ji[~v] = 0, 0
+    return jc, ji, jv, ht, focal, princpt
+
+# %% ../nbs/25_dataset.ipynb #ce43c1d7
+@patch
+def frame_box(self:HandCrops, i, # row
+              gt_depth): # [2] ground-truth right, left wrist depths (mm)
+    "`(centre [2], size, abs_depth [2] mm)` of row `i`: RootNet's box and wrist depths when evaluating with RootNet, else the dataset's."
+    rootnet = self.use_rootnet and bool(self.col('has_rootnet')[i])
+    # RootNet's boxes are used as given (already squared and enlarged by RootNet), the dataset's squared and enlarged
+    center, size = box_center_size(self.col('rootnet_bbox')[i]) if rootnet else square_box(self.col('bbox')[i])
+    return center, size, self.col('rootnet_depth')[i].astype(np.float64) if rootnet else gt_depth
+
+# %% ../nbs/25_dataset.ipynb #d4da2906
+@patch
+def crop_image(self:HandCrops, i, # row
+               A,       # [2,3] image -> crop affine
+               size,    # box side (px) or [w, h], before augmentation
+               aug=NO_AUG): # the augmentation draw (its scale sets the reduction)
+    "The RGB crop [256,256,3] uint8 of row `i`."
+    data = self.files.image_bytes(self.ann.image_key(i))
+    k = reduce_factor(np.max(size) * aug.scale) if self.reduce and self.train else 1
+    img = pack.decode_image(data, k, fast=self.train, opencv=not self.train)
+    if img is None: raise ValueError('cannot decode the image')
+    return warp_image(img, reduced_affine(A, k))
+
+# %% ../nbs/25_dataset.ipynb #3b9e8094
+@patch
+def part_mask(self:HandCrops, i, # row
+              A,     # [2,3] image -> 256 crop affine
+              ji,    # [42,2] joints in image pixels (after a flip's permutation)
+              jc,    # [42,3] camera joints (mm, likewise)
+              jv,    # [42] validity (likewise)
+              ht,    # hand type id (likewise)
+              focal, # [2] focal length (px)
+              flip=False): # whether `A` mirrors
+    "`(labels [128,128] uint8, valid)` of row `i`."
+    segm, segm_valid = None, 0.
+    if self.mask_source == 'file':
+        m = self.files.mask(self.ann.mask_key(i))
+        if m is not None:
+            if self.mask_remap is not None: m = remap_part_labels(m, self.mask_remap)
+            segm, segm_valid = warp_mask(m, A, SEGM, flip=flip), 1.
+    if self.mask_source == 'skeleton' or (segm is None and self.mask_fallback):
+        A128 = resize_affine(A, CROP, SEGM)
+        s128 = abs(A128[0, 0] * A128[1, 1] - A128[0, 1] * A128[1, 0]) ** 0.5  # the crop's px per image px
+        segm = skeleton_mask(apply_affine(ji, A128), jc, jv, (SEGM, SEGM), focal.mean() * s128)
+        segm_valid = float(skeleton_mask_valid(jv, ht))
+    return (np.zeros((SEGM, SEGM), np.uint8) if segm is None else segm), segm_valid
+
+# %% ../nbs/25_dataset.ipynb #1d48303a
+@patch
+def sample(self:HandCrops, i, # row
+           aug=None): # augmentation (default: drawn when training, none otherwise)
+    "The sample of row `i` (no error wrapping)."
+    if aug is None: aug = sample_aug(self.rng()) if self.train else NO_AUG
+    jc, ji, jv, ht, focal, princpt = self.frame_joints(i)
+    center, size, abs_depth = self.frame_box(i, jc[[ROOT_RIGHT, ROOT_LEFT], 2].copy())
+    eval_valid = jv.copy()
+    if aug.flip: jc, jv, ht, abs_depth = flip_hands(jc, jv, ht, abs_depth); ji, eval_valid = ji[FLIP_PERM], eval_valid[FLIP_PERM]
+    A = aug_affine(center, size, aug)
+    crop = self.crop_image(i, A, size, aug)
+    segm, segm_valid = self.part_mask(i, A, ji, jc, jv, ht, focal, aug.flip)
+    known = ht < len(HAND_TYPES)
+    target = dict(encode_targets(apply_affine(ji, A), jc, jv, ht),
+                  hand_type=HAND_TYPE_VECS[ht] if known else np.zeros(2, np.float32),
+                  hand_type_valid=np.float32(self.col('hand_type_valid')[i] if known else 0),
+                  segm=segm, segm_valid=np.float32(segm_valid),
+                  inv_affine=invert_affine(A).astype(np.float32), focal=focal.astype(np.float32), princpt=princpt.astype(np.float32),
+                  abs_depth=np.asarray(abs_depth, np.float32), joints_cam=jc.astype(np.float32), eval_valid=eval_valid,
+                  hand_type_id=np.int64(ht), annot_id=np.int64(self.col('annot_id')[i]), index=np.int64(i),
+                  color_scale=np.asarray(aug.color, np.float32))
+    return torch.from_numpy(crop), {k: torch.from_numpy(np.asarray(v)) for k, v in target.items()}  # img HWC uint8
+
+# %% ../nbs/25_dataset.ipynb #5fda4fd0
+def show_batch(b,              # a batch: (img [B,3,256,256] float, or [B,256,256,3] uint8 as collated, target dict)
+               max_n=8,        # at most this many samples
+               ncols=4,        # panels per row
+               show_mask=True, # blend in the part colours where the mask is valid
+               figsize=None):  # default: 3 inches per panel
+    "Draw a batch: crops, skeletons and part colours."
+    import matplotlib.pyplot as plt
+    from digit.draw import draw_skeleton, part_rgb
+    img, t = b
+    n = min(max_n, len(img)); nrows = -(-n // ncols)
+    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (3 * ncols, 3 * nrows), squeeze=False)
+    for k, ax in enumerate(axs.flat):
+        ax.axis('off')
+        if k >= n: continue
+        x = img[k].detach().cpu().float()
+        x = (x / 255 if img.dtype == torch.uint8 else x.permute(1, 2, 0)).numpy()  # items are HWC uint8, batches CHW float
+        if show_mask and float(t['segm_valid'][k]) > 0:
+            m = cv2.resize(t['segm'][k].cpu().numpy().astype(np.uint8), (x.shape[1], x.shape[0]), interpolation=cv2.INTER_NEAREST)
+            a = (m > 0)[..., None] * 0.45
+            x = x * (1 - a) + part_rgb(m) / 255. * a
+        ax.imshow(np.clip(x, 0, 1))
+        draw_skeleton(ax, t['joints25d'][k, :, :2].cpu().numpy() * (CROP / HM), t['joint_valid'][k].cpu().numpy(), lw=1.2, ms=4)
+        ax.set_title(f"{int(t['annot_id'][k])} {HAND_TYPES[int(t['hand_type_id'][k])]}", fontsize=8)
+    plt.tight_layout()
+    return fig
 
 # %% ../nbs/25_dataset.ipynb #ea666fd6
 def batch_to_float(b): # (img uint8 [B,H,W,3], target) with target['color_scale'] [B,3], target['segm'] uint8
@@ -155,11 +218,15 @@ def batch_to_float(b): # (img uint8 [B,H,W,3], target) with target['color_scale'
 
 class DigitDL(DataLoader):
     "A fastai DataLoader of `HandCrops` whose batches are float images and target dicts."
-    def after_batch(self, b): return batch_to_float(b)
-    def show_batch(self, b=None, max_n=8, ncols=4, show_mask=True, figsize=None):
-        "Crops with their target skeletons and (where valid) part masks."
-        show_batch(b if b is not None else self.one_batch(), max_n, ncols, show_mask, figsize)
+    def after_batch(self, b): # a collated batch (img uint8 [B,256,256,3], target dict)
+        "`batch_to_float`, on the batch's device."
+        return batch_to_float(b)
+    @delegates(show_batch, but=['b'])
+    def show_batch(self, b=None, **kwargs): # a batch (default: `one_batch()`)
+        "Crops with their target skeletons and (where valid) part masks (`show_batch`)."
+        show_batch(b if b is not None else self.one_batch(), **kwargs)
 
+@delegates(HandCrops, but=['split', 'train', 'trans_test', 'ann'])
 def digit_dataloaders(root,                      # dataset folder
                       train_split='train',       # training split or subset
                       valid_split='minival',     # validation split or subset
@@ -167,44 +234,17 @@ def digit_dataloaders(root,                      # dataset folder
                       num_workers=None,          # worker processes (default: all cores but one)
                       trans_test='rootnet',      # validation box and wrist depths: 'rootnet' or 'gt'
                       seed=None,                 # seed for the shuffling and the augmentation
-                      mask_source='auto',        # 'auto', 'file', 'skeleton' or 'none'
-                      mask_remap:dict=None,      # {file label: class} for masks in another part order
                       device=None,               # where batches go (None: they stay on the CPU for the caller to move)
-                      drop_last=True):           # drop the last partial training batch
+                      drop_last=True,            # drop the last partial training batch
+                      **kwargs):                 # passed to both `HandCrops` (`mask_source`, `mask_remap`, ...)
     "fastai `DataLoaders` of `(img [B,3,256,256], target)` for training and validation."
     if num_workers is None: num_workers = max(0, (os.cpu_count() or 1) - 1)
     if seed is not None: torch.manual_seed(seed)
-    kw = dict(mask_source=mask_source, mask_remap=mask_remap)
-    tr = HandCrops(root, train_split, train=True, **kw)
-    va = HandCrops(root, valid_split, train=False, trans_test=trans_test, **kw)
+    tr = HandCrops(root, train_split, train=True, **kwargs)
+    va = HandCrops(root, valid_split, train=False, trans_test=trans_test, **kwargs)
     pw = num_workers > 0
     pin = device is not None and torch.device(device).type == 'cuda'
     train_dl = DigitDL(tr, bs=bs, shuffle=True, drop_last=drop_last and len(tr) > bs, num_workers=num_workers, persistent_workers=pw, pin_memory=pin)
     valid_dl = DigitDL(va, bs=bs, shuffle=False, num_workers=num_workers, persistent_workers=pw, pin_memory=pin)
     if seed is not None: train_dl.rng.seed(seed)
     return DataLoaders(train_dl, valid_dl, device=device)
-
-# %% ../nbs/25_dataset.ipynb #5fda4fd0
-def show_batch(b,             # a batch: (img [B,3,256,256] float, or [B,256,256,3] uint8 as collated, target dict)
-               max_n=8, ncols=4, show_mask=True, figsize=None):
-    "Draw a batch: crops, skeletons and part colours."
-    import matplotlib.pyplot as plt
-    from digit.draw import draw_skeleton, part_rgb
-    img, t = b
-    n = min(max_n, len(img)); nrows = -(-n // ncols)
-    fig, axs = plt.subplots(nrows, ncols, figsize=figsize or (3 * ncols, 3 * nrows), squeeze=False)
-    names = ('right', 'left', 'interacting')
-    for k, ax in enumerate(axs.flat):
-        ax.axis('off')
-        if k >= n: continue
-        x = img[k].detach().cpu().float()
-        x = (x / 255 if img.dtype == torch.uint8 else x.permute(1, 2, 0)).numpy()  # items are HWC uint8, batches CHW float
-        if show_mask and float(t['segm_valid'][k]) > 0:
-            m = cv2.resize(t['segm'][k].cpu().numpy().astype(np.uint8), (x.shape[1], x.shape[0]), interpolation=cv2.INTER_NEAREST)
-            a = (m > 0)[..., None] * 0.45
-            x = x * (1 - a) + part_rgb(m) / 255. * a
-        ax.imshow(np.clip(x, 0, 1))
-        draw_skeleton(ax, t['joints25d'][k, :, :2].cpu().numpy() * (CROP / HM), t['joint_valid'][k].cpu().numpy(), lw=1.2, ms=4)
-        ax.set_title(f"{int(t['annot_id'][k])} {names[int(t['hand_type_id'][k])]}", fontsize=8)
-    plt.tight_layout()
-    return fig

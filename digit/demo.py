@@ -11,7 +11,7 @@ import numpy as np
 import torch
 import matplotlib
 import matplotlib.pyplot as plt
-from .hands import ROOTS, HAND_TYPES, vec_to_hand_type
+from .hands import HAND_TYPES, vec_to_hand_type, root_relative
 from .lifting import lift_joints
 from .predict import load_network, prediction_figure
 from .files import atomic_savefig
@@ -22,15 +22,13 @@ from .data import batch_to_float
 __all__ = ['demo_main', 'demo_predictions', 'demo_figure', 'digit_demo']
 
 # %% ../nbs/51_demo.ipynb #22946f91
-def _rel(j): # [B,42,3] -> each hand relative to its wrist
-    return j - j[:, list(ROOTS)].repeat_interleave(21, 1)
-
 @torch.no_grad()
 def demo_predictions(net,      # a DIGIT network (eval mode)
                      ds,       # an evaluation dataset of (img uint8 [256,256,3], target dict), e.g. `HandCrops(..., train=False)`
                      n=50,     # frames to run (the first n)
                      bs=8,     # batch size
-                     num_workers=0, device=None):
+                     num_workers=0, # data loader workers
+                     device=None):  # where to run (default: the network's device)
     "One dict per frame: crop, predicted and true joints (crop px, wrist-relative mm), part maps, MPJPE, hand types."
     device = device or next(net.parameters()).device
     dl = torch.utils.data.DataLoader(torch.utils.data.Subset(ds, range(min(n, len(ds)))), batch_size=bs, num_workers=num_workers)
@@ -39,8 +37,8 @@ def demo_predictions(net,      # a DIGIT network (eval mode)
         x, t = batch_to_float((img, t))  # the loaders' own conversion: uint8 [B,256,256,3] -> float [B,3,256,256]
         o = net(x.to(device))
         j25 = o['joints25d'].float().cpu().double()
-        pred = _rel(lift_joints(j25, t['inv_affine'].double(), t['abs_depth'].double(), t['focal'].double(), t['princpt'].double()))
-        gt = _rel(t['joints_cam'].double())
+        pred = root_relative(lift_joints(j25, t['inv_affine'].double(), t['abs_depth'].double(), t['focal'].double(), t['princpt'].double()))
+        gt = root_relative(t['joints_cam'].double())
         valid = t['eval_valid'] > 0
         err = ((pred - gt).norm(dim=-1) * valid).sum(1) / valid.sum(1).clamp(min=1)
         prob = torch.sigmoid(o['hand_logits'].float()).cpu()
@@ -59,7 +57,8 @@ def demo_predictions(net,      # a DIGIT network (eval mode)
     return out
 
 # %% ../nbs/51_demo.ipynb #bf28804d
-def demo_figure(p, show=('skeleton', 'parts', 'confidence', '3d')): # a `demo_predictions` record; panels
+def demo_figure(p,                                            # a `demo_predictions` record
+                show=('skeleton', 'parts', 'confidence', '3d')): # panels to draw
     "The demo figure of one frame."
     return prediction_figure(p['crop'], p['joints_crop'], p['joints_rel'], p['segm'], p['segm_conf'],
                              gt_crop=p['gt_crop'], gt_rel=p['gt_rel'], gt_valid=p['eval_valid'], gt_segm=p['gt_segm'],

@@ -8,6 +8,7 @@ Docs: https://digit-hands.github.io/digit/draw.html.md"""
 from __future__ import annotations
 import numpy as np
 import matplotlib.pyplot as plt
+from matplotlib.ticker import MaxNLocator, NullFormatter
 from mpl_toolkits.mplot3d import Axes3D  # registers the 3d projection
 from .hands import BONES, JOINT_COLORS, N_PART_CLASSES, PART_CLASS_NAMES, ROOTS, FLIP_PART_LUT
 
@@ -15,7 +16,9 @@ from .hands import BONES, JOINT_COLORS, N_PART_CLASSES, PART_CLASS_NAMES, ROOTS,
 __all__ = ['PART_PALETTE', 'show_image', 'draw_skeleton', 'part_rgb', 'show_parts', 'plot_skeleton_3d']
 
 # %% ../nbs/01_draw.ipynb #c183604e
-def show_image(ax, img, title=None): # ax; image [H,W,3] uint8 or float in [0,1], or [3,H,W] tensor
+def show_image(ax,         # matplotlib axes
+               img,        # image [H,W,3] uint8 or float in [0,1], or a [3,H,W] tensor
+               title=None): # axes title
     "Show an image without axes."
     if hasattr(img, 'detach'): img = img.detach().cpu().float().permute(1, 2, 0).numpy() if img.ndim == 3 and img.shape[0] == 3 else img.detach().cpu().numpy()
     ax.imshow(np.clip(img, 0, 1) if np.asarray(img).dtype.kind == 'f' else img)
@@ -26,7 +29,10 @@ def show_image(ax, img, title=None): # ax; image [H,W,3] uint8 or float in [0,1]
 def draw_skeleton(ax,            # matplotlib axes
                   uv,            # [42,2] joint pixels
                   valid=None,    # [42] validity (default: all valid)
-                  lw=1.5, ms=6, alpha=1.0, ls='-'):
+                  lw=1.5,        # line width
+                  ms=6,          # joint dot size (0: no dots)
+                  alpha=1.0,     # opacity
+                  ls='-'):       # line style ('--' for ground truth)
     "Draw the 2D skeleton of both hands on `ax`; returns the number of bones drawn."
     uv = np.asarray(uv, dtype=float)
     valid = np.ones(len(uv), bool) if valid is None else np.asarray(valid) > 0
@@ -57,7 +63,11 @@ def part_rgb(mask): # [H,W] labels 0..32 (numpy or torch)
     if mask.size and (mask.min() < 0 or mask.max() >= N_PART_CLASSES): raise ValueError(f'part labels must lie in 0..32, got {mask.min()}..{mask.max()}')
     return PART_PALETTE[mask]
 
-def show_parts(ax, mask, img=None, alpha=0.5, title=None): # ax; [H,W] labels; optional image to overlay on (resized to the mask)
+def show_parts(ax,          # matplotlib axes
+               mask,        # [H,W] part labels 0..32
+               img=None,    # image to blend under the labels (resized to the mask), or None
+               alpha=0.5,   # opacity of the labels over the image
+               title=None): # axes title
     "Show a part-label map, alone or blended over an image where labels are not background."
     rgb = part_rgb(mask)
     if img is not None:
@@ -70,10 +80,22 @@ def show_parts(ax, mask, img=None, alpha=0.5, title=None): # ax; [H,W] labels; o
     return show_image(ax, rgb, title)
 
 # %% ../nbs/01_draw.ipynb #a52b0e48
+def _end_on(azim): # view azimuth (degrees)
+    "Which plot axis ('x', 'depth' or None) the view looks along, within about 30 degrees."
+    a = np.radians(azim)
+    return 'depth' if abs(np.sin(a)) > 0.87 else 'x' if abs(np.cos(a)) > 0.87 else None
+
 def plot_skeleton_3d(ax,          # a 3D axes (projection='3d')
                      joints,      # [42,3] camera-space joints (mm): x right, y down, z away from the camera
                      valid=None,  # [42] validity
-                     ls='-', lw=2, alpha=1.0, elev=15, azim=-75, title=None):
+                     ls='-',      # line style ('--' for ground truth)
+                     lw=2,        # line width
+                     alpha=1.0,   # opacity
+                     elev=15,     # view elevation (degrees)
+                     azim=-75,    # view azimuth (degrees): -90 looks from the camera, 0 from the right
+                     title=None,  # axes title
+                     ticks=3,     # at most this many ticks per axis
+                     zoom=1.2):   # box size within the axes (matplotlib's default 1 leaves wide margins)
     "Draw both hands' 3D skeletons (seen from near the camera, y up) with equal axis scales; returns the bones drawn."
     j = np.asarray(joints, dtype=float)
     p3 = np.stack([j[:, 0], j[:, 2], -j[:, 1]], 1)  # plot axes: x, depth, up
@@ -86,7 +108,12 @@ def plot_skeleton_3d(ax,          # a 3D axes (projection='3d')
         mid, r = (lo + hi) / 2, max((hi - lo).max() / 2, 1e-3)
         ax.set_xlim(mid[0]-r, mid[0]+r); ax.set_ylim(mid[1]-r, mid[1]+r); ax.set_zlim(mid[2]-r, mid[2]+r)
     ax.view_init(elev=elev, azim=azim)
-    ax.set_xlabel('x (mm)', fontsize=7); ax.set_ylabel('depth z', fontsize=7); ax.set_zlabel('-y', fontsize=7)
-    ax.tick_params(labelsize=5)
+    ax.set_box_aspect(None, zoom=zoom)
+    for axis in (ax.xaxis, ax.yaxis, ax.zaxis): axis.set_major_locator(MaxNLocator(ticks - 1))
+    end_on = _end_on(azim)
+    if end_on: (ax.yaxis if end_on == 'depth' else ax.xaxis).set_major_formatter(NullFormatter())  # its labels would pile up
+    ax.tick_params(labelsize=6, pad=-1)
+    ax.set_xlabel('x (mm)', fontsize=7, labelpad=-6); ax.set_ylabel('depth (mm)', fontsize=7, labelpad=-6)
+    ax.set_zlabel('-y (mm)', fontsize=7, labelpad=-6)
     if title: ax.set_title(title, fontsize=9)
     return n

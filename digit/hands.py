@@ -15,10 +15,10 @@ import torch
 __all__ = ['FINGERS', 'HAND_JOINT_NAMES', 'N_HAND_JOINTS', 'N_JOINTS', 'JOINT_NAMES', 'ROOT_RIGHT', 'ROOT_LEFT', 'ROOTS',
            'RIGHT_JOINTS', 'LEFT_JOINTS', 'HAND_OF_JOINT', 'ROOT_OF_JOINT', 'HAND_PARENTS', 'PARENTS', 'HAND_BONES',
            'BONES', 'HAND_BONE_PARTS', 'FLIP_PERM', 'JOINT_COLORS', 'BONE_COLORS', 'HAND_PART_NAMES', 'N_PARTS',
-           'N_PART_CLASSES', 'PART_CLASS_NAMES', 'FLIP_PART_LUT', 'HAND_TYPES', 'FIXTURES_DIR', 'flip_joints',
-           'part_label', 'flip_part_labels', 'remap_part_labels', 'hand_type_to_vec', 'vec_to_hand_type',
-           'world_to_cam', 'cam_to_world', 'cam_to_pixel', 'pixel_to_cam', 'find_fixtures', 'apply_wrist_rule',
-           'load_sample_frames']
+           'N_PART_CLASSES', 'PART_CLASS_NAMES', 'FLIP_PART_LUT', 'HAND_TYPES', 'HAND_TYPE_VECS', 'FIXTURES_DIR',
+           'root_relative', 'flip_joints', 'part_label', 'flip_part_labels', 'remap_part_labels', 'hand_type_to_vec',
+           'vec_to_hand_type', 'world_to_cam', 'cam_to_world', 'cam_to_pixel', 'pixel_to_cam', 'find_fixtures',
+           'apply_wrist_rule', 'load_sample_frames']
 
 # %% ../nbs/00_hands.ipynb #e0682852
 FINGERS = ('thumb', 'index', 'middle', 'ring', 'pinky')
@@ -30,6 +30,10 @@ ROOTS = (ROOT_RIGHT, ROOT_LEFT)
 RIGHT_JOINTS, LEFT_JOINTS = np.arange(0, 21), np.arange(21, 42)
 HAND_OF_JOINT = np.repeat([0, 1], N_HAND_JOINTS)  # [42] hand of each joint: 0 right, 1 left
 ROOT_OF_JOINT = np.asarray(ROOTS)[HAND_OF_JOINT]    # [42] each joint's wrist
+
+def root_relative(joints): # [...,42,D] joints, numpy or torch
+    "Each hand's joints relative to its own wrist [...,42,D] (the wrists become 0)."
+    return joints - joints[..., ROOT_OF_JOINT, :]
 
 # %% ../nbs/00_hands.ipynb #80bfe368
 def _hand_parents():
@@ -43,7 +47,7 @@ HAND_PARENTS = _hand_parents()
 PARENTS = np.concatenate([HAND_PARENTS, np.where(HAND_PARENTS < 0, -1, HAND_PARENTS + 21)])  # [42]
 HAND_BONES = np.array([(j, p) for j, p in enumerate(HAND_PARENTS) if p >= 0])  # [20,2] (child, parent)
 BONES = np.concatenate([HAND_BONES, HAND_BONES + 21])  # [40,2]
-# part of each hand bone (DESIGN part order): tip bone = distal (3), ..., *1->wrist = palm (0)
+# part of each hand bone, in HAND_PART_NAMES order (below): *1->wrist = palm (0), then each finger's 1, 2, 3 from the palm out
 HAND_BONE_PARTS = np.array([0 if p == 20 else 1 + 3*(c//4) + (3 - c % 4) - 1 for c, p in HAND_BONES])
 
 # %% ../nbs/00_hands.ipynb #21664fa0
@@ -77,9 +81,9 @@ def part_label(hand:str, # 'right' or 'left'
                part:int): # part index 0..15 within the hand
     "Segmentation class of a hand part."
     if hand not in ('right', 'left') or not 0 <= part < N_PARTS: raise ValueError(f'no part {part!r} of hand {hand!r}')
-    return 1 + part + (16 if hand == 'left' else 0)
+    return 1 + part + (N_PARTS if hand == 'left' else 0)
 
-FLIP_PART_LUT = np.r_[0, 17:33, 1:17].astype(np.uint8)  # [33]: class -> class after mirroring
+FLIP_PART_LUT = np.r_[0, 1 + N_PARTS:N_PART_CLASSES, 1:1 + N_PARTS].astype(np.uint8)  # [33]: class -> class after mirroring
 
 def flip_part_labels(mask): # [...,H,W] integer labels 0..32
     "Swap right and left part labels (the pixels themselves are not moved)."
@@ -97,18 +101,19 @@ def remap_part_labels(mask,      # [H,W] integer labels in someone else's order
 
 # %% ../nbs/00_hands.ipynb #2ab87841
 HAND_TYPES = ('right', 'left', 'interacting')
+HAND_TYPE_VECS = np.array([[1., 0.], [0., 1.], [1., 1.]], np.float32)  # [3,2]: [right, left] presence of each of HAND_TYPES
 
-def hand_type_to_vec(hand_type:str): # 'right', 'left' or 'interacting'
-    "The [right, left] presence vector of a hand type."
-    table = {'right': [1., 0.], 'left': [0., 1.], 'interacting': [1., 1.]}
-    if hand_type not in table: raise ValueError(f'unknown hand_type {hand_type!r}: expected one of {HAND_TYPES}')
-    return np.array(table[hand_type], np.float32)
+def hand_type_to_vec(hand_type): # a name in HAND_TYPES, or its index (the annotations' hand-type id)
+    "The [right, left] presence vector [2] (float32) of a hand type."
+    i = HAND_TYPES.index(hand_type) if isinstance(hand_type, str) and hand_type in HAND_TYPES else hand_type
+    if isinstance(i, str) or not 0 <= int(i) < len(HAND_TYPES): raise ValueError(f'unknown hand_type {hand_type!r}: expected one of {HAND_TYPES} or its index')
+    return HAND_TYPE_VECS[int(i)].copy()
 
-def vec_to_hand_type(prob, # [2] probabilities [right, left]
-                     thresh=0.5):
+def vec_to_hand_type(prob,       # [2] probabilities [right, left]
+                     thresh=0.5): # a hand counts as present above this
     "Hand type read off a [right, left] probability pair ('none' when neither passes)."
-    r, l = float(prob[0]) > thresh, float(prob[1]) > thresh
-    return {(True, False): 'right', (False, True): 'left', (True, True): 'interacting'}.get((r, l), 'none')
+    present = [float(prob[0]) > thresh, float(prob[1]) > thresh]
+    return next((t for t, v in zip(HAND_TYPES, HAND_TYPE_VECS) if present == (v > 0).tolist()), 'none')
 
 # %% ../nbs/00_hands.ipynb #bf675985
 def _T(a): return a.swapaxes(-1, -2)
@@ -119,7 +124,9 @@ def world_to_cam(X,      # [...,N,3] world points (mm)
     "Camera coordinates `R @ (X - campos)` [...,N,3]."
     return (X - campos[..., None, :]) @ _T(R)
 
-def cam_to_world(X, R, campos): # [...,N,3] camera points; rotation; position
+def cam_to_world(X,      # [...,N,3] camera points (mm)
+                 R,      # [...,3,3] camera rotation
+                 campos): # [...,3] camera position in the world (mm)
     "World coordinates `R^T @ X + campos` [...,N,3]."
     return X @ R + campos[..., None, :]
 
@@ -148,12 +155,11 @@ def find_fixtures():
 
 def apply_wrist_rule(valid): # [...,42] joint validity
     "Invalidate each hand's joints where its wrist is invalid."
-    valid = np.array(valid, np.float32).copy()
-    valid[..., :21] *= valid[..., ROOT_RIGHT:ROOT_RIGHT+1]
-    valid[..., 21:] *= valid[..., ROOT_LEFT:ROOT_LEFT+1]
-    return valid
+    valid = np.array(valid, np.float32)
+    return valid * valid[..., ROOT_OF_JOINT]
 
-def load_sample_frames(folder:Path, split='test'): # folder with {split}_interhand2.6m_{data,camera,joint_3d}.json and images
+def load_sample_frames(folder:Path,  # folder with {split}_interhand2.6m_{data,camera,joint_3d}.json and images
+                       split='test'): # the split named in the file names
     "One dict per frame of a small InterHand2.6M sample in the single-file layout."
     folder = Path(folder)
     def _load(kind):

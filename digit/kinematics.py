@@ -22,8 +22,9 @@ BONE_LENGTHS = np.array([[44., 32., 27.], [44., 26., 22.], [48., 30., 23.], [45.
 JOINT_RADII = np.array([[12., 10.5, 9.5, 8.5], [10., 9., 8., 7.], [10.5, 9.5, 8.5, 7.5], [10., 9., 8., 7.], [9., 8., 7., 6.]])  # [5,4]
 SPLAY = np.radians([0., -8., 0., 6., 14.])  # rest direction of each finger (rotation about the palm normal)
 
-def _rot(axis, a):
-    "Rotation matrix about the local 'x', 'y' or 'z' axis by angle `a` (radians)."
+def _rot(axis, # 'x', 'y' or 'z': the local axis
+         a):   # angle (radians)
+    "Rotation matrix [3,3] about `axis` by angle `a`."
     c, s = np.cos(a), np.sin(a)
     return {'x': np.array([[1, 0, 0], [0, c, -s], [0, s, c]]), 'y': np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]),
             'z': np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]])}[axis]
@@ -109,13 +110,17 @@ def sample_hand_pose(rng,             # numpy Generator
 # %% ../nbs/10_kinematics.ipynb #62245d66
 GESTURES = ('free', 'clasp', 'pinch', 'cross', 'pray', 'tips', 'front', 'fist')
 
-def _random_rotation(rng):
+def _random_rotation(rng): # numpy Generator
     "A uniformly random 3D rotation matrix."
     q, r = np.linalg.qr(rng.normal(size=(3, 3)))
     q = q * np.sign(np.diag(r))
     return q * np.linalg.det(q)
 
-def _place(pts, R, t): return pts @ R.T + t
+def _place(pts, # [N,3] points
+           R,   # [3,3] rotation
+           t):  # [3] translation
+    "The points turned by `R`, then moved by `t`."
+    return pts @ R.T + t
 
 def sample_two_hands(rng,            # numpy Generator
                      gesture='free', # one of GESTURES

@@ -8,32 +8,48 @@ Docs: https://digit-hands.github.io/digit/lifting.html.md"""
 from __future__ import annotations
 import numpy as np
 import torch
-from .hands import ROOT_RIGHT, ROOT_LEFT, ROOTS, HAND_OF_JOINT, cam_to_pixel, pixel_to_cam
+from .hands import ROOTS, HAND_OF_JOINT, cam_to_pixel, pixel_to_cam, root_relative
 
 # %% auto #0
-__all__ = ['lift_joints', 'encode_joints']
+__all__ = ['joints_to_uvd', 'uvd_to_cam', 'lift_joints', 'cam_to_uvd', 'encode_joints']
 
 # %% ../nbs/32_lifting.ipynb #2488c4c8
-from .crop import CROP as CROP_SIZE, HM as HM_SIZE, DEPTH_RANGE_MM, mm_to_bins, bins_to_mm, apply_affine
-
+from .crop import CROP, HM, mm_to_bins, bins_to_mm, apply_affine
 
 # %% ../nbs/32_lifting.ipynb #4be8f781
+def _cat(a, b): return (np.concatenate if isinstance(a, np.ndarray) else torch.cat)([a, b], -1)
+
+def joints_to_uvd(joints25d,  # [...,42,3] 64-space joints (x, y, z)
+                  inv_affine): # [...,2,3] crop pixels -> image pixels
+    "Prediction records [...,42,3]: image pixels u, v and the depth relative to the hand's wrist (mm)."
+    return _cat(apply_affine(joints25d[..., :2] * (CROP / HM), inv_affine), bins_to_mm(joints25d[..., 2:]))
+
+def uvd_to_cam(joints_uvd, # [...,42,3] image u, v (px) and depth relative to the hand's wrist (mm)
+               abs_depth,  # [...,2] right, left wrist depth Z (mm)
+               focal,      # [...,2] fx, fy
+               princpt):   # [...,2] cx, cy
+    "Camera-space joints [...,42,3] (mm) from prediction records."
+    return pixel_to_cam(joints_uvd[..., :2], joints_uvd[..., 2] + abs_depth[..., HAND_OF_JOINT], focal, princpt)
+
 def lift_joints(joints25d,  # [...,42,3] 64-space joints (x, y, z)
                 inv_affine, # [...,2,3] crop pixels -> image pixels
                 abs_depth,  # [...,2] right, left wrist depth Z (mm)
                 focal,      # [...,2] fx, fy
                 princpt):   # [...,2] cx, cy
     "Camera-space joints [...,42,3] (mm) from 2.5D joints."
-    uv = apply_affine(joints25d[..., :2] * (CROP_SIZE / HM_SIZE), inv_affine)  # image pixels
-    Z = bins_to_mm(joints25d[..., 2]) + abs_depth[..., HAND_OF_JOINT]
-    return pixel_to_cam(uv, Z, focal, princpt)
+    return uvd_to_cam(joints_to_uvd(joints25d, inv_affine), abs_depth, focal, princpt)
+
+def cam_to_uvd(joints_cam, # [...,42,3] camera-space joints (mm)
+               focal,      # [...,2] fx, fy
+               princpt):   # [...,2] cx, cy
+    "(prediction records [...,42,3], wrist depths [...,2] mm): the inverse of `uvd_to_cam`."
+    return _cat(cam_to_pixel(joints_cam, focal, princpt), root_relative(joints_cam)[..., 2:]), joints_cam[..., list(ROOTS), 2]
 
 def encode_joints(joints_cam, # [...,42,3] camera-space joints (mm)
                   affine,     # [...,2,3] image pixels -> crop pixels
-                  focal, princpt): # [...,2] camera
+                  focal,      # [...,2] fx, fy
+                  princpt):   # [...,2] cx, cy
     "(joints25d [...,42,3], rel_root_depth [...] in bins, abs_depth [...,2] mm): the inverse of `lift_joints`."
-    uv = apply_affine(cam_to_pixel(joints_cam, focal, princpt), affine) * (HM_SIZE / CROP_SIZE)
-    abs_depth = joints_cam[..., list(ROOTS), 2]
-    z = mm_to_bins(joints_cam[..., 2] - abs_depth[..., HAND_OF_JOINT])
-    cat = np.concatenate if isinstance(uv, np.ndarray) else torch.cat
-    return cat([uv, z[..., None]], -1), mm_to_bins(abs_depth[..., 1] - abs_depth[..., 0]), abs_depth
+    uvd, abs_depth = cam_to_uvd(joints_cam, focal, princpt)
+    j25 = _cat(apply_affine(uvd[..., :2], affine) * (HM / CROP), mm_to_bins(uvd[..., 2:]))
+    return j25, mm_to_bins(abs_depth[..., 1] - abs_depth[..., 0]), abs_depth

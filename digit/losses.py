@@ -17,24 +17,32 @@ __all__ = ['LOSS_WEIGHTS', 'JointL1', 'RelRootL1', 'HandTypeBCE', 'SegmCE', 'Bon
 # %% ../nbs/40_losses.ipynb #20aae494
 class JointL1(nn.Module):
     "L1 on 2.5D joints `[B,42,3]`, masked by `valid [B,42]`, mean over all elements."
-    def forward(self, pred, target, valid):
+    def forward(self, pred,  # [B,42,3] predicted 64-space joints
+                target,      # [B,42,3] their targets
+                valid):      # [B,42] joint validity
         return ((pred.float() - target.float()).abs() * valid.float()[..., None]).mean()
 
 class RelRootL1(nn.Module):
     "L1 on the relative root depth `[B]` (bins), masked by `valid [B]`."
-    def forward(self, pred, target, valid):
+    def forward(self, pred,  # [B] predicted left-minus-right wrist depth (bins)
+                target,      # [B] its target
+                valid):      # [B] whether the frame has one (interacting, both wrists valid)
         return ((pred.float().reshape(-1) - target.float().reshape(-1)).abs() * valid.float().reshape(-1)).mean()
 
 class HandTypeBCE(nn.Module):
     "BCE-with-logits on `[B,2]` hand presence, mean of the two, masked by `valid [B]`."
-    def forward(self, logits, target, valid):
+    def forward(self, logits, # [B,2] [right, left] presence logits
+                target,       # [B,2] [right, left] presence (0 or 1)
+                valid):       # [B] hand-type validity
         bce = F.binary_cross_entropy_with_logits(logits.float(), target.float(), reduction='none').mean(1)
         return (bce * valid.float()).mean()
 
 # %% ../nbs/40_losses.ipynb #fc5c8721
 class SegmCE(nn.Module):
     "Cross-entropy of `logits [B,33,H,W]` against `labels [B,H,W]`, masked per frame by `valid [B]`."
-    def forward(self, logits, labels, valid):
+    def forward(self, logits, # [B,33,H,W] part logits, or None (no segmentation head)
+                labels,       # [B,H,W] part classes 0..32
+                valid):       # [B] whether each frame's mask is valid
         if logits is None: return labels.new_zeros((), dtype=torch.float32)
         ce = F.cross_entropy(logits.float(), labels.long(), reduction='none')  # [B,H,W]
         return (ce * valid.float()[:, None, None]).mean()
@@ -45,7 +53,9 @@ _LEFT_BONES = torch.as_tensor(HAND_BONES + N_HAND_JOINTS)    # the same bones on
 
 class BoneL2(nn.Module):
     "Squared error of the bone vectors of each hand `[B,20,3]`, valid where both ends are, summed over hands."
-    def forward(self, pred, target, valid):
+    def forward(self, pred, # [B,42,3] predicted 64-space joints
+                target,     # [B,42,3] their targets
+                valid):     # [B,42] joint validity
         pred, target, valid, total = pred.float(), target.float(), valid.float(), 0.
         for bones in (_RIGHT_BONES, _LEFT_BONES):
             c, p = bones[:, 0].to(pred.device), bones[:, 1].to(pred.device)
@@ -70,7 +80,9 @@ class HeatmapKL(nn.Module):
     "KL(Gaussian at the target || spatial softmax of `heat_logits [B,J,H,W]`), masked by `valid [B,J]`, mean over all joints."
     def __init__(self, sigma=2.): # Gaussian std in 64-grid units
         super().__init__(); self.sigma = sigma
-    def forward(self, heat_logits, target, valid): # [B,J,H,W]; [B,J,3] 64-space joints; [B,J]
+    def forward(self, heat_logits, # [B,J,H,W] heat-map logits
+                target,            # [B,J,3] 64-space joints
+                valid):            # [B,J] joint validity
         B, J, H, W = heat_logits.shape
         k = W / 64  # map pixels per 64-grid unit
         logp = heat_logits.float().reshape(B, J, H * W).log_softmax(-1)
@@ -93,7 +105,8 @@ class DigitLoss(nn.Module):
         self.heatmap = HeatmapKL(heatmap_sigma)
         self.terms = {}
 
-    def forward(self, pred:dict, target:dict):
+    def forward(self, pred:dict, # the network's output dict
+                target:dict):    # the batch's target dict
         j, jv = pred['joints25d'], target['joint_valid']
         raw = dict(joint=self.joint(j, target['joints25d'], jv),
                    rel_root=self.rel_root(pred['rel_root_depth'], target['rel_root_depth'], target['rel_root_valid']),

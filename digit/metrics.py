@@ -10,40 +10,24 @@ import json, os
 from pathlib import Path
 import numpy as np
 import torch
-from fastai.learner import Metric
-from .lifting import bins_to_mm, CROP_SIZE, HM_SIZE
-from .hands import JOINT_NAMES, HAND_JOINT_NAMES, ROOT_RIGHT, ROOT_LEFT, N_JOINTS, HAND_OF_JOINT, pixel_to_cam, apply_wrist_rule
+from .lifting import joints_to_uvd, uvd_to_cam, cam_to_uvd, bins_to_mm
+from .hands import HAND_JOINT_NAMES, ROOT_RIGHT, ROOT_LEFT, N_JOINTS, HAND_TYPE_VECS, pixel_to_cam, apply_wrist_rule, root_relative
 from .files import atomic_write_text
+from fastai.learner import Metric  # after digit, which quiets fastai's import-time warning
 
 # %% auto #0
-__all__ = ['METRIC_KEYS', 'uvd_to_cam', 'cam_to_uvd', 'root_relative', 'HandEvaluator', 'metric_table', 'per_joint_table',
-           'write_preds_json', 'read_preds_json', 'evaluate_preds', 'gt_from_annotations', 'evaluate_preds_file',
-           'output_to_records', 'DigitMetric', 'digit_metrics']
-
-# %% ../nbs/41_metrics.ipynb #d18084bc
-def uvd_to_cam(joints_uvd, # [N,42,3] image u, v (px) and depth relative to the hand's wrist (mm)
-               abs_depth,  # [N,2] [right, left] wrist depth (mm)
-               focal,      # [N,2]
-               princpt):   # [N,2]
-    "Camera-space joints [N,42,3] (mm) from prediction records."
-    joints_uvd, abs_depth = np.asarray(joints_uvd, np.float64), np.asarray(abs_depth, np.float64)
-    Z = joints_uvd[..., 2] + abs_depth[:, HAND_OF_JOINT]
-    return pixel_to_cam(joints_uvd[..., :2], Z, np.asarray(focal, np.float64), np.asarray(princpt, np.float64))
-
-def cam_to_uvd(joints_cam, focal, princpt): # [N,42,3] mm; [N,2]; [N,2]
-    "Prediction-record joints [N,42,3] and their wrist depths [N,2] from camera-space joints."
-    j = np.asarray(joints_cam, np.float64)
-    uv = j[..., :2] / j[..., 2:] * np.asarray(focal)[:, None] + np.asarray(princpt)[:, None]
-    abs_depth = j[:, [ROOT_RIGHT, ROOT_LEFT], 2]
-    return np.concatenate([uv, (j[..., 2] - abs_depth[:, HAND_OF_JOINT])[..., None]], -1), abs_depth
-
-def root_relative(joints): # [N,42,3]
-    "Subtract each hand's wrist from its joints."
-    j = np.asarray(joints, np.float64)
-    return np.concatenate([j[:, :21] - j[:, ROOT_RIGHT:ROOT_RIGHT+1], j[:, 21:] - j[:, ROOT_LEFT:ROOT_LEFT+1]], 1)
+__all__ = ['PRED_KEYS', 'GT_KEYS', 'METRIC_KEYS', 'HandEvaluator', 'metric_table', 'per_joint_table', 'write_preds_json',
+           'read_preds_json', 'evaluate_preds', 'gt_from_annotations', 'evaluate_preds_file', 'output_to_records',
+           'DigitMetric', 'digit_metrics']
 
 # %% ../nbs/41_metrics.ipynb #dac6854e
-_HAND_PATTERNS = np.array([[1, 0], [0, 1], [1, 1]], bool)  # hand_type_id -> [right, left] presence
+PRED_KEYS = ('joints_uvd', 'abs_depth', 'rel_root_depth', 'hand_type_prob')  # a prediction record
+GT_KEYS = ('joints_cam', 'eval_valid', 'hand_type_id', 'hand_type_valid', 'focal', 'princpt')  # the truth it is scored against
+
+def _pool_uvd(uv_from, # [...,42,3] records whose pixels u, v to take
+              d_from): # [...,42,3] records whose relative depths to take
+    "Records [...,42,3] with the pixels of one and the depths of the other."
+    return np.concatenate([uv_from[..., :2], d_from[..., 2:]], -1)
 
 class HandEvaluator:
     "Accumulate InterHand2.6M's metrics (and part-segmentation IoU) batch by batch; `summary()` at the end."
@@ -53,43 +37,57 @@ class HandEvaluator:
 
     def reset(self):
         self.err_sum, self.err_n = np.zeros((2, N_JOINTS)), np.zeros((2, N_JOINTS))  # rows: single, interacting
+        self.split_sum = np.zeros((2, N_JOINTS))  # rows: true depth, true u, v (all frames; counts in err_n)
         self.mrrpe_sum, self.mrrpe_n, self.hand_ok, self.hand_n = 0., 0, 0, 0
         self.inter, self.union = np.zeros(33), np.zeros(33)
         self.records, self.n_frames = [], 0
 
-    def add_poses(self, joints_uvd, abs_depth, rel_root_depth, hand_type_prob, # predictions: [N,42,3], [N,2], [N] mm, [N,2]
-                  joints_cam, eval_valid, hand_type_id, hand_type_valid, focal, princpt, # ground truth and camera
-                  annot_id=None): # [N] ids, for the records
+    def add_poses(self, pred:dict, # prediction records: joints_uvd [N,42,3], abs_depth [N,2], rel_root_depth [N] mm, hand_type_prob [N,2]
+                  gt:dict):        # truth: joints_cam [N,42,3], eval_valid [N,42], hand_type_id [N], hand_type_valid [N], focal, princpt [N,2]; optional annot_id [N]
         "Add a batch of prediction records and their ground truth."
+        missing = [k for k in PRED_KEYS if k not in pred] + [k for k in GT_KEYS if k not in gt]
+        if missing: raise KeyError(f'add_poses: missing {missing}; pred needs {PRED_KEYS}, gt needs {GT_KEYS}')
         a = lambda x: np.asarray(x, np.float64)
-        joints_uvd, abs_depth, rel_root_depth, prob = a(joints_uvd), a(abs_depth), a(rel_root_depth).reshape(-1), a(hand_type_prob)
-        joints_cam, valid, focal, princpt = a(joints_cam), a(eval_valid) > 0, a(focal), a(princpt)
-        htid = np.asarray(hand_type_id).astype(int).reshape(-1)
+        joints_uvd, abs_depth, rel_root_depth, prob = (a(pred[k]) for k in PRED_KEYS)
+        rel_root_depth = rel_root_depth.reshape(-1)
+        joints_cam, valid, focal, princpt = a(gt['joints_cam']), a(gt['eval_valid']) > 0, a(gt['focal']), a(gt['princpt'])
+        htid = np.asarray(gt['hand_type_id']).astype(int).reshape(-1)
         # MPJPE: root-relative per hand, per joint index into the single or interacting list
-        err = np.linalg.norm(root_relative(uvd_to_cam(joints_uvd, abs_depth, focal, princpt)) - root_relative(joints_cam), axis=-1)
+        gt_rel = root_relative(joints_cam)
+        error = lambda uvd, wrists: np.linalg.norm(root_relative(uvd_to_cam(uvd, wrists, focal, princpt)) - gt_rel, axis=-1)  # [N,42]
+        err = error(joints_uvd, abs_depth)
         for row, frames in ((0, htid < 2), (1, htid == 2)):
             m = valid & frames[:, None]
             self.err_sum[row] += np.where(m, err, 0).sum(0); self.err_n[row] += m.sum(0)
+        # the error split, same joints: true depths at the predicted pixels; predicted depths at the true pixels
+        with np.errstate(invalid='ignore', divide='ignore'):  # invalid joints may sit at depth 0; they are masked below
+            gt_uvd, gt_wrists = cam_to_uvd(joints_cam, focal, princpt)
+        m = valid & (htid <= 2)[:, None]
+        self.split_sum[0] += np.where(m, error(_pool_uvd(joints_uvd, gt_uvd), gt_wrists), 0).sum(0)
+        self.split_sum[1] += np.where(m, error(_pool_uvd(gt_uvd, joints_uvd), abs_depth), 0).sum(0)
         # MRRPE: interacting frames with both wrists valid
         m = (htid == 2) & valid[:, ROOT_RIGHT] & valid[:, ROOT_LEFT]
         if m.any():
             wrists = joints_uvd[m][:, [ROOT_RIGHT, ROOT_LEFT]]  # [M,2,3] each wrist's own 2.5D point
             z = wrists[..., 2] + abs_depth[m, :1] + np.stack([np.zeros(int(m.sum())), rel_root_depth[m]], 1)  # [M,2]
             wr, wl = pixel_to_cam(wrists[..., :2], z, focal[m], princpt[m]).transpose(1, 0, 2)
-            gt_rel = joints_cam[m, ROOT_LEFT] - joints_cam[m, ROOT_RIGHT]
-            self.mrrpe_sum += np.linalg.norm((wl - wr) - gt_rel, axis=-1).sum(); self.mrrpe_n += int(m.sum())
+            gt_lr = joints_cam[m, ROOT_LEFT] - joints_cam[m, ROOT_RIGHT]
+            self.mrrpe_sum += np.linalg.norm((wl - wr) - gt_lr, axis=-1).sum(); self.mrrpe_n += int(m.sum())
         # handedness
-        m = a(hand_type_valid).reshape(-1) > 0
-        ok = ((prob > 0.5) == _HAND_PATTERNS[htid]).all(-1)
+        m = a(gt['hand_type_valid']).reshape(-1) > 0
+        ok = ((prob > 0.5) == (HAND_TYPE_VECS[htid] > 0)).all(-1)
         self.hand_ok += int(ok[m].sum()); self.hand_n += int(m.sum())
         self.n_frames += len(joints_uvd)
         if self.keep_records:
-            ids = np.zeros(len(joints_uvd), np.int64) if annot_id is None else np.asarray(annot_id).reshape(-1)
+            ids = gt.get('annot_id')
+            ids = np.zeros(len(joints_uvd), np.int64) if ids is None else np.asarray(ids).reshape(-1)
             self.records += [dict(annot_id=int(i), joints_uvd=j.round(3).tolist(), abs_depth=d.round(3).tolist(),
                                   rel_root_depth=round(float(r), 3), hand_type_prob=p.round(5).tolist())
                              for i, j, d, r, p in zip(ids, joints_uvd, abs_depth, rel_root_depth, prob)]
 
-    def add_segm(self, pred_labels, labels, valid=None): # [N,H,W] predicted classes; [N,H,W] truth; [N] mask validity
+    def add_segm(self, pred_labels, # [N,H,W] predicted classes
+                 labels,            # [N,H,W] true classes
+                 valid=None):       # [N] whether each frame's mask is valid (default: all)
         "Add part-segmentation intersections and unions (classes 1..32) of the frames with a valid mask."
         pred_labels, labels = np.asarray(pred_labels), np.asarray(labels)
         if valid is not None:
@@ -102,13 +100,16 @@ class HandEvaluator:
         self.union += np.bincount(p, minlength=33)[:33] + np.bincount(t, minlength=33)[:33] - both
 
     def summary(self):
-        "Metric dict: mpjpe_{all,single,interacting}, mrrpe (mm), handedness (%), segm_miou (%), per_joint, counts."
+        "Metric dict: mpjpe_{all,single,interacting,gt_depth,gt_xy}, mrrpe (mm), handedness (%), segm_miou (%), per_joint, counts."
+        n_all = self.err_n.sum(0)
         with np.errstate(invalid='ignore', divide='ignore'):
             per = dict(single=self.err_sum[0] / self.err_n[0], interacting=self.err_sum[1] / self.err_n[1],
-                       all=self.err_sum.sum(0) / self.err_n.sum(0))  # nan where a joint has no sample
+                       all=self.err_sum.sum(0) / n_all)  # nan where a joint has no sample
+            split = self.split_sum / n_all
             iou = self.inter[1:] / self.union[1:]
         mean = lambda x: float(np.nanmean(x)) if np.isfinite(x).any() else float('nan')
         return dict(mpjpe_all=mean(per['all']), mpjpe_single=mean(per['single']), mpjpe_interacting=mean(per['interacting']),
+                    mpjpe_gt_depth=mean(split[0]), mpjpe_gt_xy=mean(split[1]),
                     mrrpe=float(self.mrrpe_sum / self.mrrpe_n) if self.mrrpe_n else float('nan'),
                     handedness=100 * self.hand_ok / self.hand_n if self.hand_n else float('nan'),
                     segm_miou=100 * mean(iou), per_joint={k: v.tolist() for k, v in per.items()},
@@ -120,10 +121,13 @@ def metric_table(s:dict): # a `HandEvaluator.summary()`
     "The headline metrics as a small text table."
     f = lambda v, u='': '   n/a' if v is None or not np.isfinite(v) else f'{v:6.2f}{u}'
     rows = [('MPJPE all', f(s['mpjpe_all'], ' mm')), ('MPJPE single', f(s['mpjpe_single'], ' mm')),
-            ('MPJPE interacting', f(s['mpjpe_interacting'], ' mm')), ('MRRPE', f(s['mrrpe'], ' mm')),
+            ('MPJPE interacting', f(s['mpjpe_interacting'], ' mm')),
+            ('MPJPE, true depth', f(s.get('mpjpe_gt_depth'), ' mm')), ('MPJPE, true x/y', f(s.get('mpjpe_gt_xy'), ' mm')),
+            ('MRRPE', f(s['mrrpe'], ' mm')),
             ('Handedness', f(s['handedness'], ' %')), ('Segm. mIoU (32 parts)', f(s.get('segm_miou'), ' %'))]
     c = s.get('counts', {})
     out = [f'{k:<22}{v}' for k, v in rows]
+    if 'mpjpe_gt_depth' in s: out.append('(true depth: the 2D error alone; true x/y: the depth error alone)')
     if c: out.append(f"({c['frames']} frames; {c['single_joints']} single / {c['interacting_joints']} interacting joints; "
                      f"{c['mrrpe_frames']} MRRPE frames)")
     return '\n'.join(out)
@@ -138,13 +142,14 @@ def per_joint_table(s:dict): # a `HandEvaluator.summary()`
     return '\n'.join(out)
 
 # %% ../nbs/41_metrics.ipynb #23820756
-def write_preds_json(path, records:list): # one dict per frame, as `HandEvaluator(keep_records=True).records`
+def write_preds_json(path,        # the JSON file to write
+                     records:list): # one dict per frame, as `HandEvaluator(keep_records=True).records`
     "Save prediction records as a JSON list."
     atomic_write_text(path, json.dumps(records))
 
 _PRED_SHAPES = dict(annot_id=(), joints_uvd=(42, 3), abs_depth=(2,), rel_root_depth=(), hand_type_prob=(2,))
 
-def read_preds_json(path):
+def read_preds_json(path): # a predictions JSON file
     "Arrays `annot_id [N]`, `joints_uvd [N,42,3]`, `abs_depth [N,2]`, `rel_root_depth [N]`, `hand_type_prob [N,2]` from a predictions file."
     try: recs = json.loads(Path(path).read_text())
     except (OSError, ValueError) as e: raise ValueError(f'{path}: not a readable JSON predictions file ({e})') from e
@@ -167,8 +172,7 @@ def evaluate_preds(preds:dict, # arrays as `read_preds_json` returns
     if missing: raise ValueError(f'{len(missing)} predicted annot_id not in the ground truth, e.g. {missing[:3]}')
     idx = np.array([order[int(a)] for a in preds['annot_id']])
     ev = HandEvaluator()
-    ev.add_poses(preds['joints_uvd'], preds['abs_depth'], preds['rel_root_depth'], preds['hand_type_prob'],
-                 **{k: np.asarray(gt[k])[idx] for k in ('joints_cam', 'eval_valid', 'hand_type_id', 'hand_type_valid', 'focal', 'princpt')})
+    ev.add_poses(preds, {k: np.asarray(gt[k])[idx] for k in GT_KEYS})
     return ev.summary()
 
 # %% ../nbs/41_metrics.ipynb #9110418c
@@ -186,28 +190,27 @@ def evaluate_preds_file(preds_path, # a predictions JSON (`digit-test --dump_pre
     return evaluate_preds(read_preds_json(preds_path), gt_from_annotations(load_annotations(root, split)))
 
 # %% ../nbs/41_metrics.ipynb #5e7ef05b
-def output_to_records(pred:dict, target:dict):
+def output_to_records(pred:dict,   # network output: joints25d [B,42,3], rel_root_depth [B] (bins), hand_logits [B,2]
+                      target:dict): # the batch's targets: inv_affine [B,2,3], abs_depth [B,2] (mm)
     "Numpy prediction records (`joints_uvd [B,42,3]`, `abs_depth`, `rel_root_depth` mm, `hand_type_prob`) from a network output."
     n = lambda t: t.detach().float().cpu().numpy().astype(np.float64)
-    j, A = n(pred['joints25d']), n(target['inv_affine'])
-    crop_uv = j[..., :2] * (CROP_SIZE / HM_SIZE)                           # [B,42,2] crop pixels
-    uv = crop_uv @ A[..., :2].swapaxes(-1, -2) + A[..., None, :, 2]         # [B,42,2] image pixels (inv_affine)
-    return dict(joints_uvd=np.concatenate([uv, bins_to_mm(j[..., 2:])], -1), abs_depth=n(target['abs_depth']),
+    return dict(joints_uvd=joints_to_uvd(n(pred['joints25d']), n(target['inv_affine'])), abs_depth=n(target['abs_depth']),
                 rel_root_depth=bins_to_mm(n(pred['rel_root_depth']).reshape(-1)),
                 hand_type_prob=1 / (1 + np.exp(-n(pred['hand_logits']))))
 
 class DigitMetric(Metric):
     "One number of a shared `HandEvaluator`; the `owner` resets and feeds it."
-    def __init__(self, key, ev, owner=False): self.key, self.ev, self.owner = key, ev, owner
+    def __init__(self, key,        # a key of `HandEvaluator.summary()`
+                 ev,               # the shared evaluator
+                 owner=False):     # whether this metric resets and feeds `ev`
+        self.key, self.ev, self.owner = key, ev, owner
     def reset(self):
         if self.owner: self.ev.reset()
-    def accumulate(self, learn):
+    def accumulate(self, learn): # the Learner, after a validation batch (`pred`, `yb`)
         if not self.owner: return
         pred, target = learn.pred, learn.yb[0]
         n = lambda k: target[k].detach().cpu().numpy()
-        self.ev.add_poses(**output_to_records(pred, target), joints_cam=n('joints_cam'), eval_valid=n('eval_valid'),
-                          hand_type_id=n('hand_type_id'), hand_type_valid=n('hand_type_valid'), focal=n('focal'),
-                          princpt=n('princpt'), annot_id=n('annot_id'))
+        self.ev.add_poses(output_to_records(pred, target), {k: n(k) for k in GT_KEYS + ('annot_id',)})
         if pred.get('segm_logits') is not None:
             self.ev.add_segm(pred['segm_logits'].argmax(1).cpu().numpy(), n('segm'), n('segm_valid'))
     @property
@@ -220,7 +223,8 @@ class DigitMetric(Metric):
 
 METRIC_KEYS = ('mpjpe_all', 'mpjpe_single', 'mpjpe_interacting', 'mrrpe', 'handedness', 'segm_miou')
 
-def digit_metrics(keep_records=False, keys=METRIC_KEYS): # keep the records for a predictions file
+def digit_metrics(keep_records=False, # keep the records for a predictions file
+                  keys=METRIC_KEYS):  # summary keys to report, one fastai metric each
     "fastai metrics (one per key) sharing one `HandEvaluator` (`.ev` of each)."
     ev = HandEvaluator(keep_records)
     return [DigitMetric(k, ev, owner=(i == 0)) for i, k in enumerate(keys)]

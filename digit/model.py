@@ -1,4 +1,4 @@
-"""Segmentation head, fusion of its scores with the image features, the U-Net merge, the 2.5D keypoint head and the global head, assembled into three variants built by name.
+"""Why DIGIT segments the hands before it places their joints, and the network that does it: segmentation head, fusion of its scores with the image features, the U-Net merge, the 2.5D keypoint head (soft-argmax) and the global head, in variants built by name.
 
 Docs: https://digit-hands.github.io/digit/model.html.md"""
 
@@ -19,63 +19,75 @@ __all__ = ['VARIANTS', 'DoubleConv', 'Down', 'Up', 'SegmHead', 'fusion_convs', '
 # %% ../nbs/31_model.ipynb #9832dfbd
 class DoubleConv(nn.Module):
     "(3x3 conv -> BN -> ReLU) x2; `mid` channels in between."
-    def __init__(self, cin, cout, mid=None):
+    def __init__(self, cin, # input channels
+                 cout,      # output channels
+                 mid=None): # channels between the two convs (default: cout)
         super().__init__()
         mid = mid or cout
         self.double_conv = nn.Sequential(
             nn.Conv2d(cin, mid, 3, padding=1), nn.BatchNorm2d(mid), nn.ReLU(inplace=True),
             nn.Conv2d(mid, cout, 3, padding=1), nn.BatchNorm2d(cout), nn.ReLU(inplace=True))
-    def forward(self, x): return self.double_conv(x)
+    def forward(self, x): return self.double_conv(x) # [B,cin,H,W]
 
 class Down(nn.Module):
     "Halve the resolution (max-pool) then double conv."
-    def __init__(self, cin, cout):
+    def __init__(self, cin, # input channels
+                 cout):     # output channels
         super().__init__()
         self.maxpool_conv = nn.Sequential(nn.MaxPool2d(2), DoubleConv(cin, cout))
-    def forward(self, x): return self.maxpool_conv(x)
+    def forward(self, x): return self.maxpool_conv(x) # [B,cin,H,W]
 
 class Up(nn.Module):
     "Bilinear x2 (aligned corners, as released), concatenate the skip [skip, x] if any, then double conv (mid = cin//2)."
-    def __init__(self, cin, cout):
+    def __init__(self, cin, # channels after the concatenation
+                 cout):     # output channels
         super().__init__()
         self.up = nn.Upsample(scale_factor=2, mode='bilinear', align_corners=True)
         self.conv = DoubleConv(cin, cout, cin // 2)
-    def forward(self, x, skip=None):
+    def forward(self, x,    # [B,C,H,W] features to upsample
+                skip=None): # [B,cin-C,2H,2W] skip connection, or None
         x = self.up(x)
         return self.conv(x if skip is None else torch.cat([skip, x], 1))
 
 # %% ../nbs/31_model.ipynb #880c97b8
 class SegmHead(nn.Module):
     "Part-segmentation logits [B,n_classes,2H,2W] from features [B,cin,H,W]."
-    def __init__(self, cin=32, width=64, n_classes=N_PART_CLASSES):
+    def __init__(self, cin=32,  # feature channels
+                 width=64,      # channels after the upsampling double conv
+                 n_classes=N_PART_CLASSES): # part classes (background + 16 per hand)
         super().__init__()
         self.up = Up(cin, width)  # double conv cin -> cin//2 -> width (released: 32 -> 16 -> 64)
         self.logits = nn.Sequential(nn.Conv2d(width, n_classes, 3, padding=1), nn.BatchNorm2d(n_classes),
                                     nn.ReLU(inplace=True), nn.Conv2d(n_classes, n_classes, 3, padding=1))
-    def forward(self, feat): return self.logits(self.up(feat))
+    def forward(self, feat): return self.logits(self.up(feat)) # [B,cin,H,W]
 
 # %% ../nbs/31_model.ipynb #f04ad738
-def fusion_convs(n_classes=N_PART_CLASSES, mid=64, cout=512):
+def fusion_convs(n_classes=N_PART_CLASSES, # part classes in
+                 mid=64,    # channels of the first conv
+                 cout=512): # output channels
     "Segmentation scores [B,n_classes,2H,2W] -> features [B,cout,H,W]."
     return nn.Sequential(nn.Conv2d(n_classes, mid, 3, padding=1), nn.ReLU(inplace=True),
                          nn.Conv2d(mid, cout, 3, padding=1), nn.ReLU(inplace=True), nn.MaxPool2d(2))
 
 class OutConv(nn.Module):
     "1x1 conv (named `conv`, as released)."
-    def __init__(self, cin, cout):
+    def __init__(self, cin, # input channels
+                 cout):     # output channels
         super().__init__()
         self.conv = nn.Conv2d(cin, cout, 1)
-    def forward(self, x): return self.conv(x)
+    def forward(self, x): return self.conv(x) # [B,cin,H,W]
 
 class MiniUNet(nn.Module):
     "Three-level U-Net [B,cin,H,W] -> [B,cout,H,W] with base width `w` (64 as released)."
-    def __init__(self, cin, cout, w=64):
+    def __init__(self, cin, # input channels
+                 cout,      # output channels
+                 w=64):     # base width (doubles at each level down, to 4w)
         super().__init__()
         self.inc = DoubleConv(cin, w)
         self.down1, self.down2, self.down3 = Down(w, 2*w), Down(2*w, 4*w), Down(4*w, 4*w)
         self.up1, self.up2, self.up3 = Up(8*w, 2*w), Up(4*w, w), Up(2*w, w)
         self.outc = OutConv(w, cout)
-    def forward(self, x):
+    def forward(self, x): # [B,cin,H,W], H and W divisible by 8
         x1 = self.inc(x)
         x2 = self.down1(x1)
         x3 = self.down2(x2)
@@ -102,7 +114,8 @@ def soft_argmax_1d(logits): # [B,N] logits over N bins
     return (logits.softmax(-1) * bins).sum(-1)
 
 # %% ../nbs/31_model.ipynb #5868e7fa
-def conv_tower(cin, widths=(64, 128, 256, 512, 512, 512)):
+def conv_tower(cin, # input channels
+               widths=(64, 128, 256, 512, 512, 512)): # output channels of the six 3x3 convs
     "Pairs of 3x3 conv+ReLU, each pair followed by a 2x2 max-pool (indices as released)."
     layers = []
     for i, w in enumerate(widths):
@@ -110,7 +123,9 @@ def conv_tower(cin, widths=(64, 128, 256, 512, 512, 512)):
         cin = w
     return nn.Sequential(*layers)
 
-def mlp(cin, hidden, cout):
+def mlp(cin,    # input features
+        hidden, # hidden features
+        cout):  # output features
     "Linear -> ReLU -> Linear."
     return nn.Sequential(nn.Linear(cin, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, cout))
 
@@ -120,10 +135,15 @@ class DigitNet(nn.Module):
     def __init__(self, backbone:nn.Module, # returns [B,C,64,64] features; has `.out_chs`
                  segm=True,          # segmentation head + fusion (False: baseline)
                  fusion='logits',    # 'logits' (released) or 'probs' (softmax, as in the paper)
-                 segm_width=64, fuse_mid=64, fuse_ch=512, # segmentation head and fusion widths
+                 segm_width=64,      # segmentation head width
+                 fuse_mid=64,        # first fusion conv's channels
+                 fuse_ch=512,        # fused features appended to the image features
                  merge_width=64,     # U-Net base width
-                 head_widths=(64, 128, 256, 512, 512, 512), fc_width=512, # global head
-                 n_joints=N_JOINTS, n_root_bins=64, n_classes=N_PART_CLASSES,
+                 head_widths=(64, 128, 256, 512, 512, 512), # global head's conv tower
+                 fc_width=512,       # global head's MLP hidden width
+                 n_joints=N_JOINTS,  # joints of both hands (42)
+                 n_root_bins=64,     # bins of the relative root depth
+                 n_classes=N_PART_CLASSES, # part classes (33)
                  n_depth_bins=64,    # per-joint depth bins covering +-200 mm around the wrist
                  in_scale=1.):       # look at the crop downscaled by this factor (small CPU variants); outputs keep their spaces
         super().__init__()
@@ -174,7 +194,7 @@ VARIANTS = dict(
 VARIANTS['baseline_tiny'] = dict(VARIANTS['digit_tiny'], segm=False)  # the fair partner of digit_tiny in an ablation
 
 def build_model(name='digit',      # 'digit', 'baseline', 'digit_tiny' or 'baseline_tiny'
-                pretrained=None,   # local path to timm's ImageNet HRNet checkpoint for the backbone
+                pretrained=None,   # backbone weights: 'imagenet' (timm downloads them) or a local timm HRNet file
                 fusion='logits',   # 'logits' (as released) or 'probs'
                 **overrides):      # replace `DigitNet` arguments of the variant
     "A `DigitNet` variant by name."

@@ -13,9 +13,9 @@ import cv2
 import torch
 import matplotlib
 import matplotlib.pyplot as plt
-from .hands import ROOTS, vec_to_hand_type
+from .hands import ROOTS, vec_to_hand_type, root_relative
 from .crop import square_box, crop_affine, invert_affine, warp_image, CROP, HM
-from .lifting import lift_joints, bins_to_mm
+from .lifting import joints_to_uvd, uvd_to_cam, bins_to_mm
 from .draw import draw_skeleton, show_image, show_parts, plot_skeleton_3d
 from .cli import console_entry, progress
 from .files import atomic_write_text, atomic_savefig
@@ -28,7 +28,8 @@ __all__ = ['MIN_SIDE', 'MAX_PIXELS', 'HAND_BOX_MM', 'predict_main', 'read_photo'
 # %% ../nbs/50_predict.ipynb #ab660134
 MIN_SIDE, MAX_PIXELS = 32, 100_000_000  # smaller images hold no hand to see; larger ones are surely a mistake
 
-def _to_rgb8(a, name): # array [H,W], [H,W,1|3|4]; uint8, uint16 or float
+def _to_rgb8(a,    # array [H,W], [H,W,1|3|4]; uint8, uint16 or float
+             name): # what to name in errors
     "An array as RGB uint8 [H,W,3] (channels already RGB)."
     a = np.asarray(a)
     if a.dtype == np.uint16: a = (a >> 8).astype(np.uint8)
@@ -73,12 +74,15 @@ def read_photo(src): # a path, a PIL image, or an RGB(A)/grey array
 # %% ../nbs/50_predict.ipynb #d24841c6
 HAND_BOX_MM = 250.  # physical size assumed for a (non-enlarged) hand box when guessing the wrist depth
 
-def guess_camera(width, height): # image size (px)
+def guess_camera(width,  # image width (px)
+                 height): # image height (px)
     "(focal [2], princpt [2]) guessed from the image size."
     f = float(max(width, height))
     return np.array([f, f]), np.array([(width - 1) / 2, (height - 1) / 2])
 
-def parse_camera(K, width, height): # None, a 3x3 matrix, (f,), (fx, fy) or (fx, fy, cx, cy)
+def parse_camera(K,      # None, a 3x3 matrix, (f,), (fx, fy) or (fx, fy, cx, cy)
+                 width,  # image width (px)
+                 height): # image height (px)
     "(focal [2], princpt [2]) from a user's camera, or the guess."
     if K is None: return guess_camera(width, height)
     K = np.asarray(K, np.float64)
@@ -89,7 +93,10 @@ def parse_camera(K, width, height): # None, a 3x3 matrix, (f,), (fx, fy) or (fx,
     if not (np.isfinite(f).all() and (f > 0).all() and np.isfinite(c).all()): raise ValueError(f'bad camera: focal {f}, principal point {c}')
     return f, c
 
-def parse_bbox(bbox, width, height, name='image'): # None, [x,y,w,h] or "x,y,w,h"; image size; name for errors
+def parse_bbox(bbox,         # None, [x,y,w,h] or "x,y,w,h"
+               width,        # image width (px)
+               height,       # image height (px)
+               name='image'): # what to name in errors
     "A validated hand box [x,y,w,h] (default: the whole image)."
     if bbox is None: return np.array([0, 0, width, height], np.float64)
     if isinstance(bbox, str): bbox = [s for s in bbox.replace(' ', '').split(',') if s]
@@ -103,7 +110,7 @@ def parse_bbox(bbox, width, height, name='image'): # None, [x,y,w,h] or "x,y,w,h
 
 # %% ../nbs/50_predict.ipynb #ba2a335f
 def load_network(path, # a digit checkpoint (.ckpt) or a released/plain state dict (.pt)
-                 device='cpu'):
+                 device='cpu'): # where to put the network
     "(network in eval mode, its name) from a checkpoint file."
     from digit.model import build_model
     from digit.learner import load_train_checkpoint
@@ -125,13 +132,16 @@ def load_network(path, # a digit checkpoint (.ckpt) or a released/plain state di
 # %% ../nbs/50_predict.ipynb #7a3fe51d
 class DigitPredictor:
     "Run a DIGIT network on photos: 2D/3D joints, handedness, relative depth and part map."
-    def __init__(self, model:torch.nn.Module, name='digit', device=None): # a network; its name; device (default: its own)
+    def __init__(self, model:torch.nn.Module, # a DIGIT network
+                 name='digit',            # its name (for the records)
+                 device=None):            # where to run it (default: where its weights are)
         self.model, self.name = model.eval(), name
         self.device = torch.device(device) if device else next(model.parameters()).device
         self.model.to(self.device)
 
     @classmethod
-    def from_checkpoint(cls, path, device=None): # a digit .ckpt or a released state dict; device (default cuda if present)
+    def from_checkpoint(cls, path, # a digit .ckpt or a released state dict
+                        device=None): # cpu or cuda (default: cuda when present)
         "A predictor from a checkpoint file."
         device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
         return cls(*load_network(path, device), device=device)
@@ -155,13 +165,11 @@ class DigitPredictor:
         rel = float(bins_to_mm(out['rel_root_depth'][0].float().cpu()))
         z_right = float(focal.mean() * HAND_BOX_MM / max(box[2], box[3]))    # guessed wrist depth
         abs_depth = torch.tensor([z_right, z_right + rel], dtype=torch.float64)
-        inv = torch.from_numpy(invert_affine(A))
-        jc = lift_joints(j25, inv, abs_depth, torch.from_numpy(focal), torch.from_numpy(princpt)).numpy()
-        joints_rel = jc - np.repeat(jc[list(ROOTS)], 21, 0)
+        uvd = joints_to_uvd(j25, torch.from_numpy(invert_affine(A)))          # [42,3] image px, wrist-relative mm
+        jc = uvd_to_cam(uvd, abs_depth, torch.from_numpy(focal), torch.from_numpy(princpt)).numpy()
         prob = torch.sigmoid(out['hand_logits'][0].float()).cpu().numpy()
         res = dict(image=name, bbox=box, focal=focal, princpt=princpt, crop=crop, joints_crop=j25[:, :2].numpy() * (CROP / HM),
-                   joints_img=(j25[:, :2].numpy() * (CROP / HM)) @ invert_affine(A)[:, :2].T + invert_affine(A)[:, 2],
-                   joints_cam=jc, joints_rel=joints_rel, abs_depth=abs_depth.numpy(), rel_root_depth=rel,
+                   joints_img=uvd[:, :2].numpy(), joints_cam=jc, joints_rel=root_relative(jc), abs_depth=abs_depth.numpy(), rel_root_depth=rel,
                    hand_type_prob=prob, hand_type=vec_to_hand_type(prob), model=self.name)
         if out.get('segm_logits') is not None:
             p = out['segm_logits'][0].float().softmax(0)
@@ -173,20 +181,27 @@ class DigitPredictor:
 def prediction_figure(crop,            # [256,256,3] RGB uint8: the network's input
                       joints_crop,     # [42,2] predicted joints in crop pixels
                       joints_rel,      # [42,3] predicted wrist-relative 3D joints (mm)
-                      segm=None, segm_conf=None, # [128,128] predicted labels and their confidence
-                      gt_crop=None, gt_rel=None, gt_valid=None, gt_segm=None, # ground truth, when known
+                      segm=None,       # [128,128] predicted part labels
+                      segm_conf=None,  # [128,128] their confidence (max probability)
+                      gt_crop=None,    # [42,2] true joints in crop pixels, when known
+                      gt_rel=None,     # [42,3] true wrist-relative 3D joints (mm), when known
+                      gt_valid=None,   # [42] validity of the true joints
+                      gt_segm=None,    # [128,128] true part labels, when known
                       valid=None,      # [42] joints to draw (default: all)
-                      title='', show=('skeleton', 'parts', 'confidence', '3d')): # caption; panels to draw
+                      title='',        # caption
+                      show=('skeleton', 'parts', 'confidence', '3d')): # panels to draw
     "A figure of one prediction (and its ground truth when given)."
     panels = [('skeleton', 'input, prediction' + (' (solid) vs truth (dashed)' if gt_crop is not None else ''))]
     if 'parts' in show and segm is not None: panels.append(('parts', 'predicted parts'))
     if 'parts' in show and gt_segm is not None: panels.append(('gt_parts', 'true parts'))
     if 'confidence' in show and segm_conf is not None: panels.append(('confidence', 'part confidence (max prob.)'))
-    if '3d' in show: panels += [('3d_front', '3D, front'), ('3d_side', '3D, side')]
-    fig = plt.figure(figsize=(3.1 * len(panels), 3.4))
+    if '3d' in show: panels += [('3d_front', '3D, from the camera'), ('3d_side', '3D, from the side')]
+    widths = [1.5 if kind.startswith('3d') else 1 for kind, _ in panels]  # a 3D view needs more room than an image
+    fig = plt.figure(figsize=(2.9 * sum(widths), 3.6))
+    grid = fig.add_gridspec(1, len(panels), width_ratios=widths)
     v = np.ones(42, bool) if valid is None else np.asarray(valid) > 0
     for k, (kind, name) in enumerate(panels):
-        ax = fig.add_subplot(1, len(panels), k + 1, projection='3d' if kind.startswith('3d') else None)
+        ax = fig.add_subplot(grid[0, k], projection='3d' if kind.startswith('3d') else None)
         if kind == 'skeleton':
             show_image(ax, crop, name)
             if 'skeleton' in show: draw_skeleton(ax, joints_crop, v, lw=1.5, ms=5)
@@ -214,7 +229,9 @@ def prediction_record(r): # a `DigitPredictor.predict` result
                 hand_type_prob=f(r['hand_type_prob']), hand_type=r['hand_type'],
                 note='joints_cam_mm uses a guessed wrist depth; joints_rel_mm (relative to each wrist) does not depend on it much')
 
-def save_prediction(r, out_dir, stem=None): # prediction; output folder; file stem (default: the image's)
+def save_prediction(r,          # a `DigitPredictor.predict` result
+                    out_dir,    # output folder
+                    stem=None): # file stem (default: the image's)
     "Write `<stem>.json` and `<stem>.png` for a prediction; returns their paths."
     stem = stem or Path(str(r['image'])).stem
     out_dir = Path(out_dir)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import numpy as np
 import cv2
-from .hands import HAND_BONES, HAND_BONE_PARTS, part_label, world_to_cam, cam_to_pixel
+from .hands import HAND_BONES, HAND_BONE_PARTS, N_PARTS, part_label, world_to_cam, cam_to_pixel
 from .kinematics import JOINT_RADII, N_POINTS
 
 # %% auto #0
@@ -39,20 +39,28 @@ def point_radii(scale=1.): # hand size
 NEAR = 30.  # mm: shapes nearer the camera than this are clipped
 
 @functools.lru_cache(4)
-def _pixel_coords(n): return np.arange(n, dtype=np.float32)
+def _pixel_coords(n): # image width or height
+    "Pixel coordinates 0..n-1, float32 (cached)."
+    return np.arange(n, dtype=np.float32)
 
 @functools.lru_cache(4)
-def _frame_buffers(H, W): return new_buffers(H, W)  # reused frame after frame (fresh pages cost page faults)
+def _frame_buffers(H, # image height
+                   W): # image width
+    "Buffers reused frame after frame (fresh pages cost page faults)."
+    return new_buffers(H, W)
 
-def new_buffers(H, W): # image size
+def new_buffers(H, # image height
+                W): # image width
     "Empty buffers [H,W]: depth `z`, `label`, material `mat`, surface normal `nx, ny, nz` (nz towards the camera), palm-side direction `vx, vy, vz` and position `t` along the capsule."
     f = lambda: np.zeros((H, W), np.float32)
     return dict(z=np.full((H, W), np.inf, np.float32), label=np.zeros((H, W), np.uint8), mat=np.zeros((H, W), np.uint8),
                 nx=f(), ny=f(), nz=f(), vx=f(), vy=f(), vz=f(), t=f())
 
 def draw_capsule(buf,    # dict of [H,W] buffers from `new_buffers`
-                 a, b,   # [3] segment ends in camera coordinates (mm)
-                 ra, rb, # radii at the ends (mm)
+                 a,      # [3] one end of the segment, camera coordinates (mm)
+                 b,      # [3] the other end
+                 ra,     # radius at `a` (mm)
+                 rb,     # radius at `b` (mm)
                  label,  # mask label written (0..32)
                  mat,    # material index written (1..255)
                  focal,  # [2] fx, fy
@@ -97,8 +105,9 @@ def draw_capsule(buf,    # dict of [H,W] buffers from `new_buffers`
         np.copyto(buf[k][y0:y1, x0:x1], v, where=upd)
     return x0, y0, x1, y1
 
-def shade(buf, box, # buffers and the pixel box (x0,y0,x1,y1) to shade (None: all of them)
-          light):   # dict: dir [3] towards the light (camera frame), ambient, diffuse, spec, shine
+def shade(buf,   # dict of buffers (`new_buffers`), or of flat arrays
+          box,   # the pixel box (x0,y0,x1,y1) to shade (None: all of them)
+          light): # dict: dir [3] towards the light (camera frame), ambient, diffuse, spec, shine
     "Lambert plus Blinn shading of the normals in `box`: diffuse factor and specular term, each float32."
     nx, ny, nz = (buf[k] if box is None else buf[k][box[1]:box[3], box[0]:box[2]] for k in ('nx', 'ny', 'nz'))
     l = np.asarray(light['dir'], np.float64); l = l / np.linalg.norm(l)
@@ -120,18 +129,27 @@ def noise_bank(size=1024): # side of the square bank
     smooth = cv2.GaussianBlur(white, (0, 0), 2.5); smooth /= smooth.std()
     return np.clip(np.stack([white, smooth]) * 32 + 128, 0, 255).astype(np.uint8)
 
-def noise_window(rng, H, W, kind=0): # kind 0 white, 1 smooth
+def noise_window(rng,    # numpy Generator
+                 H,      # window height
+                 W,      # window width
+                 kind=0): # 0 white, 1 smooth
     "An [H,W,3] uint8 window of the noise bank at a random offset (a view: do not write to it)."
     bank = noise_bank()[kind]
     y, x = rng.integers(0, bank.shape[0] - H + 1), rng.integers(0, bank.shape[1] - W + 1)
     return bank[y:y + H, x:x + W]
 
-def add_noise(img, rng, amp, kind=0, gain=1.): # uint8 [H,W,3]; amplitude (std, grey levels); bank; gain on img
+def add_noise(img,     # [H,W,3] uint8
+              rng,     # numpy Generator
+              amp,     # noise amplitude (std, grey levels)
+              kind=0,  # noise bank: 0 white, 1 smooth
+              gain=1.): # gain on `img` (exposure)
     "`gain*img + amp*noise`, saturated to uint8 (one OpenCV pass)."
     n = noise_window(rng, *img.shape[:2], kind)
     return cv2.addWeighted(img, gain, n, amp / 32, -128 * amp / 32)
 
-def make_background(rng, H, W, # numpy Generator; image size
+def make_background(rng,       # numpy Generator
+                    H,         # image height
+                    W,         # image width
                     kind=None): # one of BACKGROUNDS (random when None)
     "A textured background [H,W,3] uint8 (RGB), drawn at half resolution and upsampled (which also smooths its grain)."
     kind = kind or BACKGROUNDS[rng.choice(4, p=[0.35, 0.2, 0.25, 0.2])]
@@ -198,7 +216,8 @@ def render_hands(rng,              # numpy Generator (everything random in the f
                  points,           # [2,25,3] right and left hand points in camera coordinates (mm)
                  present=(True, True), # which hands to draw
                  scales=(1., 1.),  # hand sizes (radii scale with them)
-                 focal=(1250., 1250.), princpt=(256., 167.), # camera intrinsics
+                 focal=(1250., 1250.), # [2] focal lengths fx, fy (px)
+                 princpt=(256., 167.), # [2] principal point cx, cy (px)
                  size=(512, 334),  # image (W,H)
                  skin=None,        # [3] skin albedo (random when None)
                  background=None): # [H,W,3] uint8 background (random when None)
@@ -237,7 +256,7 @@ def render_hands(rng,              # numpy Generator (everything random in the f
         hand_px = flat['mat'] <= 2
         w = (np.clip(palmward * 1.5 + 0.25, 0, 1) * palm_mix * hand_px)[:, None]  # palm side: towards the palm tone
         albedo = albedo * (1 - w) + PALM_TONE.astype(np.float32) * w
-        part = (flat['label'].astype(np.int16) - 1) % 16
+        part = (flat['label'].astype(np.int16) - 1) % N_PARTS
         nail = hand_px & (flat['label'] > 0) & (part % 3 == 0) & (part > 0) & (palmward < -0.35) & (flat['t'] < 0.55)
         albedo[nail] = albedo[nail] * (1 - nail_mix) + NAIL_TONE.astype(np.float32) * nail_mix  # distal segments, back, near the tip
         spec = np.where(nail, spec * 2 + 0.05, spec)  # nails are glossier than skin

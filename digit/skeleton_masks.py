@@ -8,7 +8,7 @@ Docs: https://digit-hands.github.io/digit/skeleton_masks.html.md"""
 from __future__ import annotations
 import numpy as np
 import cv2
-from .hands import HAND_BONES, HAND_BONE_PARTS, ROOT_RIGHT, ROOT_LEFT, part_label
+from .hands import HAND_BONES, HAND_BONE_PARTS, N_HAND_JOINTS, part_label
 
 # %% auto #0
 __all__ = ['FINGER_RADII_MM', 'PALM_EDGE_MM', 'PALM_JOINTS', 'estimate_focal', 'capsule_polygons', 'skeleton_mask',
@@ -42,8 +42,10 @@ _FB = HAND_BONES[_FINGER]                      # [15,2] (child, parent)
 _FB_PART = HAND_BONE_PARTS[_FINGER]            # [15] part 1..15
 _FB_R = FINGER_RADII_MM[(_FB_PART - 1) // 3, (_FB_PART - 1) % 3]  # [15] mm
 
-def capsule_polygons(p1, p2, # [N,2] endpoints (px)
-                     r1, r2): # [N] radii at each end (px)
+def capsule_polygons(p1, # [N,2] first endpoints (px)
+                     p2, # [N,2] second endpoints (px)
+                     r1, # [N] radii at `p1` (px)
+                     r2): # [N] radii at `p2` (px)
     "Convex polygons [N,16,2] of tapered capsules: two half discs joined by straight sides."
     # OpenCV fills every pixel its outline touches, half a pixel beyond the exact edge: draw the outline inside
     r1, r2 = np.maximum(np.asarray(r1, np.float64) - 0.5, 0.), np.maximum(np.asarray(r2, np.float64) - 0.5, 0.)
@@ -59,7 +61,7 @@ def _shapes(joints_img, joints_cam, valid, focal, radius_scale):
     "Shapes to draw, each (depth, label, int polygon [K,2] in 1/16 px, rim thickness or 0)."
     out, k = [], float(1 << _SHIFT)
     for h, hand in enumerate(('right', 'left')):
-        o = 21*h
+        o = N_HAND_JOINTS*h
         # palm: polygon over the wrist and the knuckles, at their mean depth, with a rounded rim
         pj = PALM_JOINTS + o; pv = valid[pj]
         if pv.sum() >= 3:
@@ -101,4 +103,4 @@ def skeleton_mask_valid(joint_valid,  # [42] validity (wrist rule applied)
     "Whether a skeleton mask is trustworthy: every joint of every shown hand is valid."
     v = np.asarray(joint_valid) > 0
     hands = {0: (0,), 1: (1,), 2: (0, 1)}.get(int(hand_type_id), ())
-    return bool(hands) and all(v[21*h:21*h + 21].all() for h in hands)
+    return bool(hands) and all(v[N_HAND_JOINTS*h:N_HAND_JOINTS*(h + 1)].all() for h in hands)

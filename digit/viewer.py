@@ -16,7 +16,8 @@ __all__ = ['PANELS', 'frame_order', 'PredictionViewer']
 # %% ../nbs/52_viewer.ipynb #13f6625c
 PANELS = ('skeleton', 'parts', 'confidence', '3d')
 
-def frame_order(recs, order='frame'): # `demo_predictions` records; 'frame', 'worst' or 'best'
+def frame_order(recs,          # `demo_predictions` records
+                order='frame'): # 'frame', 'worst' or 'best' (by MPJPE)
     "Indices of the records in the chosen order (by frame, or by MPJPE)."
     err = np.array([r['mpjpe'] if np.isfinite(r['mpjpe']) else -1. for r in recs])
     if order == 'frame': return list(range(len(recs)))
@@ -30,11 +31,15 @@ class PredictionViewer:
         if not recs: raise ValueError('no predictions to view')
         self.recs = recs
 
-    def figure(self, i=0, panels=PANELS, order='frame'): # position in `order`; panels to draw
+    def figure(self, i=0,      # position in `order`
+               panels=PANELS,  # panels to draw
+               order='frame'): # 'frame', 'worst' or 'best'
         "The figure of the `i`-th frame in `order`."
         return demo_figure(self.recs[frame_order(self.recs, order)[i]], show=tuple(panels))
 
-    def static(self, n=3, panels=PANELS, order='worst'): # frames to draw
+    def static(self, n=3,      # frames to draw
+               panels=PANELS,  # panels to draw
+               order='worst'): # 'frame', 'worst' or 'best'
         "Static figures of the first `n` frames in `order` (for docs and tests)."
         return [self.figure(i, panels, order) for i in range(min(n, len(self.recs)))]
 
