@@ -17,12 +17,13 @@ import fastai.callback.schedule  # adds Learner.fit_one_cycle
 from fastai.callback.training import GradientAccumulation
 from fastai.learner import Learner
 from fastai.optimizer import OptimWrapper
-from fastai.torch_core import to_float
+from fastai.torch_core import to_float, rank_distrib, num_distrib
 from .losses import DigitLoss
 from .metrics import digit_metrics
 from .files import atomic_write_text, atomic_torch_save, atomic_savefig
 from .cli import on_terminal, UsageError
-from fastcore.basics import noop
+from fastcore.basics import noop, patch, store_attr
+from torch.nn.parallel import DistributedDataParallel
 from fastai.callback.progress import ProgressCallback
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
@@ -30,15 +31,16 @@ from matplotlib.ticker import MaxNLocator
 # %% auto #0
 __all__ = ['TABLE_COLUMNS', 'PRETRAINED', 'DigitMixedPrecision', 'precision_callbacks', 'step_lr', 'StepLR', 'EvalEvery',
            'NonFiniteLossError', 'NonFiniteGuard', 'table_line', 'TermLogger', 'read_log', 'write_log', 'plot_log',
-           'load_train_checkpoint', 'pretrained_path', 'plain', 'Checkpoint', 'new_run_key', 'digit_learner',
-           'resume_from', 'fit_digit']
+           'load_train_checkpoint', 'pretrained_path', 'plain', 'Checkpoint', 'new_run_key', 'RunState',
+           'digit_learner']
 
 # %% ../nbs/42_learner.ipynb #3ddbd102
 class DigitMixedPrecision(MixedPrecision):
     "fastai's `MixedPrecision` on any device type, tolerant of `None` outputs, with a restorable scaler."
-    def __init__(self, amp_mode='fp16', device_type='cuda', scaler_state=None):
-        super().__init__(amp_mode)
-        self.device_type, self.scaler_state = device_type, scaler_state
+    def __init__(self, amp_mode='fp16',    # 'fp16' or 'bf16'
+                 device_type='cuda',    # autocast's device type: 'cuda' or 'cpu'
+                 scaler_state=None):    # a saved `GradScaler` state to restore (on resume)
+        super().__init__(amp_mode); store_attr('device_type,scaler_state')
 
     def before_fit(self):
         dtype = torch.bfloat16 if self.amp_mode.value == 'bf16' else torch.float16
@@ -71,7 +73,10 @@ def step_lr(lr, epoch, dec_epochs=(40,), factor=0.1):
 class StepLR(Callback):
     "Set the learning rate at each epoch: `lr * factor ** (number of dec_epochs reached)`."
     order = 5
-    def __init__(self, lr, dec_epochs=(40,), factor=0.1): self.lr, self.dec_epochs, self.factor = lr, tuple(dec_epochs), factor
+    def __init__(self, lr,              # the base rate
+                 dec_epochs=(40,),      # numbers of finished epochs from which the rate is multiplied by `factor` once more
+                 factor=0.1):           # the multiplier
+        store_attr(); self.dec_epochs = tuple(dec_epochs)
     def before_epoch(self):
         if self.learn.opt is None: return  # a `validate` outside a fit
         self.learn.opt.set_hyper('lr', step_lr(self.lr, self.epoch, self.dec_epochs, self.factor))
@@ -91,14 +96,15 @@ class NonFiniteLossError(RuntimeError): pass
 
 class NonFiniteGuard(Callback):
     "Stop the run with a clear message when the loss is NaN or infinite."
-    order = 1
+    order = MixedPrecision.order + 1  # after `MixedPrecision.after_loss` has left autocast: a caught error leaves none behind
     def after_loss(self):
         if torch.isfinite(self.learn.loss).all(): return
         terms = {k: round(float(v), 4) for k, v in getattr(self.loss_func, 'terms', {}).items()}
-        ckpt = getattr(self.learn, 'last_ckpt', None)
+        ckpt = getattr(getattr(self.learn, 'run_state', None), 'last_ckpt', None)
         raise NonFiniteLossError(f"non-finite loss ({float(self.learn.loss.detach())}) at epoch {self.epoch + 1}, "
                                  f"{'training' if self.training else 'validation'} batch {self.iter}; terms {terms}. "
                                  f"Run stopped; last good checkpoint: {ckpt or 'none yet'}")
+
 
 # %% ../nbs/42_learner.ipynb #4ec10282
 def _batch_size(yb):
@@ -128,7 +134,7 @@ class TermLogger(Callback):
         mbar = getattr(getattr(self.learn, 'progress', None), 'mbar', None)
         if mbar: mbar.write(line)
         else: print(line, flush=True)
-    def before_fit(self): self.write(table_line())
+    def before_fit(self): self.header_due = True  # printed with the first row: `validate` alone (digit-test) prints no table
     def before_epoch(self): self.sums, self.ran = {}, False
     def before_train(self): self.ran, self.t0 = True, time.time()
     def after_batch(self):
@@ -140,7 +146,7 @@ class TermLogger(Callback):
             s[0] += v * bs; s[1] += bs
 
     def after_epoch(self):
-        if not self.ran: return  # an epoch skipped by a resume
+        if not self.ran or rank_distrib(): return  # an epoch skipped by a resume; a process other than rank 0
         row = dict(epoch=self.epoch + 1, time_s=round(time.time() - self.t0, 1), lr=self.opt.hypers[-1]['lr'])
         row.update({k: s[0] / s[1] for k, s in self.sums.items()})
         for m in self.learn.metrics:
@@ -148,18 +154,20 @@ class TermLogger(Callback):
             row[m.name] = '' if v is None else float(v)
         rows = [r for r in read_log(self.folder / 'log.csv') if int(r['epoch']) < row['epoch']] + [row]
         write_log(self.folder / 'log.csv', rows)
+        if self.header_due: self.write(table_line()); self.header_due = False  # only rank 0 gets here
         self.write(table_line(row))
         try:
             fig = plot_log(rows); atomic_savefig(fig, self.folder / 'log.png'); plt.close(fig)
         except Exception as e: warnings.warn(f'could not draw the log plot: {e}')
 
-def read_log(path):
+def read_log(path): # a `log.csv`
     "Rows of a `log.csv` as dicts (empty list when absent)."
     path = Path(path)
     if not path.exists(): return []
     return list(csv.DictReader(io.StringIO(path.read_text())))
 
-def write_log(path, rows:list):
+def write_log(path, # the `log.csv` to write
+              rows:list): # dicts, one per epoch
     "Write rows (dicts) as CSV, atomically; columns are the union, in order of appearance."
     cols = list(dict.fromkeys(k for r in rows for k in r))
     buf = io.StringIO(); w = csv.DictWriter(buf, cols); w.writeheader(); w.writerows(rows)
@@ -206,7 +214,7 @@ def pretrained_path(name:str): # a key of `PRETRAINED`
     if not path.is_file(): raise UsageError(f'{path}: the shipped {name!r} model is missing from this installation; reinstall digit')
     return path
 
-def plain(obj):
+def plain(obj): # a checkpoint's content
     "Numpy scalars/arrays inside dicts, lists and tuples -> Python numbers / tensors (so `weights_only` loading accepts them)."
     if isinstance(obj, dict): return {k: plain(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)): return type(obj)(plain(v) for v in obj)
@@ -217,34 +225,55 @@ def plain(obj):
 class Checkpoint(Callback):
     "Save `last.ckpt` each epoch and `best.ckpt` on improvement of `monitor` (lower is better), atomically."
     order = 65  # after TermLogger, so the log row exists before the checkpoint that confirms it
-    def __init__(self, folder, monitor='mpjpe_all', config=None, best=math.inf):
-        self.folder, self.monitor, self.config, self.best = Path(folder), monitor, config or {}, best
+    def __init__(self, folder,          # where `last.ckpt` and `best.ckpt` go (the run's `model_dump`)
+                 monitor='mpjpe_all',   # the metric deciding `best.ckpt`
+                 config=None,           # the run's settings, saved in each checkpoint
+                 best=math.inf):        # the best value so far (restored on resume)
+        store_attr(); self.folder, self.config = Path(folder), config or {}
     def before_epoch(self): self.ran = False
     def before_train(self): self.ran = True
     def state(self):
         scaler = getattr(self.learn, 'scaler', None)
         # fastai's one-cycle puts numpy numbers into the optimiser's hyper-parameters: store plain ones
-        return dict(model=self.model.state_dict(), opt=plain(self.opt.state_dict()), scaler=scaler.state_dict() if scaler else {},
+        model = self.model.module if isinstance(self.model, DistributedDataParallel) else self.model  # no 'module.' prefixes
+        return dict(model=model.state_dict(), opt=plain(self.opt.state_dict()), scaler=scaler.state_dict() if scaler else {},
                     epoch=self.epoch + 1, best=self.best, monitor=self.monitor, config=json.dumps(self.config))
     def after_epoch(self):
         if not self.ran: return
         m = {m.name: m.value for m in self.learn.metrics}.get(self.monitor)
         improved = m is not None and float(m) < self.best
         if improved: self.best = float(m)
+        self.learn.run_state.last_ckpt = self.folder / 'last.ckpt'
+        if rank_distrib(): return  # in a data-parallel run rank 0 alone writes (every process holds the same weights)
         st = self.state()
-        atomic_torch_save(st, self.folder / 'last.ckpt'); self.learn.last_ckpt = self.folder / 'last.ckpt'
+        atomic_torch_save(st, self.folder / 'last.ckpt')
         if improved: atomic_torch_save(st, self.folder / 'best.ckpt')
 
 # %% ../nbs/42_learner.ipynb #450553c3
 def new_run_key(): return uuid.uuid4().hex[:9]
 
+class RunState(Callback):
+    "What the callbacks and commands share about a run: its folder, key, schedule, config and last checkpoint."
+    order = 0
+    def __init__(self, run_dir,         # the run's folder, `log_dir/<key>`
+                 key,                   # the run key
+                 schedule='step',       # 'step' or 'one_cycle'
+                 config=None,           # the run's settings
+                 last_ckpt=None):       # the newest checkpoint written (or resumed from)
+        store_attr(); self.run_dir, self.config = Path(run_dir), dict(config or {})
+
+@patch(as_prop=True)
+def run_dir(self:Learner):
+    "The run's folder, `log_dir/<key>` (held by the `RunState` callback)."
+    return self.run_state.run_dir
+
 def digit_learner(dls,               # fastai DataLoaders of (img, target dict)
                   model,             # a `digit.model` network
                   precision='32',    # '16' (fp16), 'bf16' or '32'
-                  batch_size=None,   # images per optimiser step (accumulated); None: one loader batch
+                  batch_size=None,   # images per optimiser step, over all processes (accumulated); None: one loader batch
                   lr=1e-4,           # Adam learning rate
                   lr_dec_epoch=(40,),# epochs at which the lr is multiplied by `lr_dec_factor` ('step' schedule)
-                  lr_dec_factor=0.1,
+                  lr_dec_factor=0.1, # the multiplier of the 'step' schedule
                   schedule='step',   # 'step' (as released) or 'one_cycle'
                   eval_every_epoch=1,# validate every k epochs (and at the last)
                   log_dir='logs',    # runs live in log_dir/<key>
@@ -258,39 +287,43 @@ def digit_learner(dls,               # fastai DataLoaders of (img, target dict)
     key = key or new_run_key()
     run_dir = Path(log_dir) / key
     device = dls.device if getattr(dls, 'device', None) is not None else torch.device('cpu')
-    cbs = [NonFiniteGuard(), EvalEvery(eval_every_epoch), TermLogger(run_dir),
+    cbs = [RunState(run_dir, key, schedule, config), NonFiniteGuard(), EvalEvery(eval_every_epoch), TermLogger(run_dir),
            Checkpoint(run_dir / 'model_dump', monitor, config)] + precision_callbacks(precision, device, task)
     if schedule == 'step': cbs.append(StepLR(lr, lr_dec_epoch, lr_dec_factor))
     elif schedule != 'one_cycle': raise ValueError(f"schedule must be 'step' or 'one_cycle', not {schedule!r}")
-    bs_iter = dls.train.bs if hasattr(dls.train, 'bs') else None
-    if batch_size and bs_iter and batch_size > bs_iter:
-        if batch_size % bs_iter: raise ValueError(f'batch_size {batch_size} is not a multiple of iter_batch {bs_iter}')
-        cbs.append(GradientAccumulation(batch_size))
+    bs_iter, world = getattr(dls.train, 'bs', None), max(1, num_distrib())  # world: processes of a data-parallel run
+    if batch_size and bs_iter and (batch_size > bs_iter or world > 1):
+        if batch_size % (bs_iter * world): raise ValueError(f'batch_size {batch_size} is not a multiple of iter_batch {bs_iter} x {world} process(es)')
+        if batch_size > bs_iter * world: cbs.append(GradientAccumulation(batch_size // world))  # counts this process's images
     learn = Learner(dls, model, loss_func=DigitLoss(loss_weights), opt_func=partial(OptimWrapper, opt=torch.optim.Adam),
                     lr=lr, wd=0., wd_bn_bias=True, metrics=digit_metrics(keep_records), cbs=cbs,
                     path=run_dir, model_dir='model_dump')
     learn.logger = noop  # TermLogger prints the table
     if not on_terminal(): learn.remove_cb(ProgressCallback)  # bars only where they can be redrawn
-    learn.run_dir, learn.run_key, learn.schedule, learn.config = run_dir, key, schedule, dict(config or {})
-    if config is not None: atomic_write_text(run_dir / 'config.json', json.dumps(config, indent=1, default=str))
+    if config is not None and not rank_distrib(): atomic_write_text(run_dir / 'config.json', json.dumps(config, indent=1, default=str))
     return learn
 
+
 # %% ../nbs/42_learner.ipynb #32c772e0
-def resume_from(learn, path): # learner from `digit_learner`; its `last.ckpt`
+@patch
+def resume_from(self:Learner, path): # the run's `last.ckpt`
     "Restore model, optimiser, scaler and best metric from a checkpoint; the number of finished epochs."
     ck = load_train_checkpoint(path)
-    learn.model.load_state_dict(ck['model'])
-    learn.model.to(learn.dls.device if getattr(learn.dls, 'device', None) is not None else 'cpu')
-    learn.create_opt()
-    if ck.get('opt'): learn.opt.load_state_dict(ck['opt'])
-    for cb in learn.cbs:
+    self.model.load_state_dict(ck['model'])
+    self.model.to(self.dls.device if getattr(self.dls, 'device', None) is not None else 'cpu')
+    self.create_opt()
+    if ck.get('opt'): self.opt.load_state_dict(ck['opt'])
+    for cb in self.cbs:
         if isinstance(cb, DigitMixedPrecision) and ck.get('scaler'): cb.scaler_state = ck['scaler']
         if isinstance(cb, Checkpoint): cb.best = float(ck.get('best', math.inf))
-    learn.last_ckpt = Path(path)
+    self.run_state.last_ckpt = Path(path)
     return int(ck['epoch'])
 
-def fit_digit(learn, n_epoch:int, start_epoch:int=0):
-    "Train up to `n_epoch` epochs in total, from `start_epoch` finished ones, on the learner's schedule."
+@patch
+def fit_digit(self:Learner, n_epoch:int, # epochs in total
+              start_epoch:int=0):      # epochs already finished (what `resume_from` returned)
+    "Train up to `n_epoch` epochs in total, from `start_epoch` finished ones, on the run's schedule."
     if start_epoch >= n_epoch: print(f'nothing to do: {start_epoch} of {n_epoch} epochs are finished'); return
-    if learn.schedule == 'one_cycle': learn.fit_one_cycle(n_epoch, learn.lr, start_epoch=start_epoch)
-    else: learn.fit(n_epoch, learn.lr, start_epoch=start_epoch)
+    fit = self.fit_one_cycle if self.run_state.schedule == 'one_cycle' else self.fit
+    fit(n_epoch, self.lr, start_epoch=start_epoch)
+

@@ -6,21 +6,25 @@ Docs: https://digit-hands.github.io/digit/train.html.md"""
 
 # %% ../nbs/43_train.ipynb #e8dadffb
 from __future__ import annotations
-import json, os, time, warnings
+import json, os, sys, time, warnings
+from contextlib import nullcontext
 from pathlib import Path
 import numpy as np
 import torch
 from fastai.data.core import DataLoaders
+from fastai.torch_core import num_distrib, rank_distrib
 from .cli import console_entry, UsageError
 from .model import build_model, VARIANTS
 from .losses import LOSS_WEIGHTS
-from .learner import digit_learner, resume_from, fit_digit, load_train_checkpoint, new_run_key, PRETRAINED
+from .learner import digit_learner, load_train_checkpoint, new_run_key, PRETRAINED
 from .metrics import metric_table, per_joint_table, write_preds_json
 from .files import atomic_write_text
 
+
 # %% auto #0
-__all__ = ['DATASET_DEFAULTS', 'MODELS', 'train_main', 'test_main', 'parse_loss_weights', 'resolve_config', 'pick_device',
-           'ensure_synth', 'check_data_root', 'train', 'load_weights', 'test', 'digit_train', 'digit_test']
+__all__ = ['DATASET_DEFAULTS', 'MODELS', 'train_main', 'test_main', 'parse_loss_weights', 'resolve_config', 'check_batches',
+           'pick_device', 'ensure_synth', 'check_data_root', 'train', 'load_weights', 'test', 'digit_train',
+           'digit_test']
 
 # %% ../nbs/43_train.ipynb #05ce0556
 DATASET_DEFAULTS = dict(
@@ -55,9 +59,15 @@ def resolve_config(dataset='synth', **kw):
     parse_loss_weights(cfg['loss_weights'])
     for k in ('iter_batch', 'batch_size', 'max_epoch', 'eval_every_epoch'):
         if int(cfg[k]) < 1: raise UsageError(f'--{k} must be at least 1, not {cfg[k]}')
-    if cfg['batch_size'] % cfg['iter_batch']:
-        raise UsageError(f"--batch_size {cfg['batch_size']} must be a multiple of --iter_batch {cfg['iter_batch']}")
+    check_batches(cfg)
     return cfg
+
+def check_batches(cfg:dict): # the run's settings (`batch_size`, `iter_batch`)
+    "Refuse a `batch_size` that the processes of this run cannot split into whole `iter_batch` loader batches."
+    world = max(1, num_distrib())  # processes of a data-parallel run (`accelerate launch`)
+    if cfg['batch_size'] % (cfg['iter_batch'] * world):
+        procs = f' x {world} processes' if world > 1 else ''
+        raise UsageError(f"--batch_size {cfg['batch_size']} must be a multiple of --iter_batch {cfg['iter_batch']}{procs}")
 
 # %% ../nbs/43_train.ipynb #07b818af
 def pick_device(gpu_ids='0'): # GPU index (the first of a list); '' or 'cpu' for the CPU
@@ -110,44 +120,60 @@ def train(dataset='synth',  # synth or interhand (ignored on a resume: the run's
           quiet=False,      # no progress bars
           **flags):         # `resolve_config` settings (see `digit_train`)
     "Train DIGIT as the original `train.py` did; returns the learner and the final metric summary."
+    world, rank = max(1, num_distrib()), rank_distrib()  # more than one process: a data-parallel run
+    say = print if rank == 0 else (lambda *a, **k: None)  # one voice
     if load_ckpt:
         ck = load_train_checkpoint(load_ckpt)
         cfg = json.loads(ck['config'])
         if flags.get('max_epoch'): cfg['max_epoch'] = int(flags['max_epoch'])
         key, start = Path(load_ckpt).resolve().parent.parent.name, int(ck['epoch'])
         log_dir = str(Path(load_ckpt).resolve().parent.parent.parent)
-        print(f"resuming run {key} after epoch {start} of {cfg['max_epoch']}")
+        check_batches(cfg)  # the run may resume on another number of processes
+        say(f"resuming run {key} after epoch {start} of {cfg['max_epoch']}")
     else:
         cfg, key, start = resolve_config(dataset, **flags), new_run_key(), 0
         cfg['seed'] = seed
-    if cfg.get('min_epoch') and int(cfg['min_epoch']) > int(cfg['max_epoch']):
+    if cfg.get('min_epoch') and int(cfg['min_epoch']) > int(cfg['max_epoch']) and rank == 0:
         warnings.warn(f"--min_epoch {cfg['min_epoch']} > --max_epoch {cfg['max_epoch']}: training {cfg['max_epoch']} epochs")
     check_data_root(cfg['data_root'], cfg['dataset'])
-    device = pick_device(gpu_ids)
+    if world > 1:
+        from digit.distrib import join_run
+        device, key = join_run(key, cfg.get('sync_bn', False))  # this process's device; rank 0's run key
+    else: device = pick_device(gpu_ids)
     torch.manual_seed(seed + start)
-    if cfg['dataset'] == 'synth': ensure_synth(cfg['data_root'], cfg.get('synth_frames', 600), cfg.get('synth_val_frames', 120))
+    if cfg['dataset'] == 'synth':
+        build = (ensure_synth, cfg['data_root'], cfg.get('synth_frames', 600), cfg.get('synth_val_frames', 120))
+        if world > 1:
+            from fastai.distributed import rank0_first
+            rank0_first(*build)  # rank 0 builds, the others then find it built
+        else: build[0](*build[1:])
     from digit.data import digit_dataloaders
     nw = num_workers if num_workers is not None else min(4, max(0, (os.cpu_count() or 1) - 1))
     dls = digit_dataloaders(cfg['data_root'], cfg['trainsplit'], cfg['valsplit'], bs=cfg['iter_batch'], num_workers=nw,
                             trans_test=cfg.get('trans_test', 'rootnet'), seed=seed + start, device=device)
-    model = build_model(cfg['model'], pretrained=cfg.get('pretrained'), fusion=cfg.get('fusion', 'logits'))
+    model = build_model(cfg['model'], pretrained=None if load_ckpt else cfg.get('pretrained'),  # a resume loads its own weights
+                        fusion=cfg.get('fusion', 'logits'))
     learn = digit_learner(dls, model, precision=cfg['precision'], batch_size=cfg['batch_size'], lr=cfg['lr'],
                           lr_dec_epoch=cfg['lr_dec_epoch'], schedule=cfg['schedule'], eval_every_epoch=cfg['eval_every_epoch'],
                           log_dir=log_dir, key=key, config=cfg, loss_weights=parse_loss_weights(cfg.get('loss_weights')))
     if quiet and hasattr(learn, 'progress'): learn.remove_cb(learn.progress)
-    print(f"run {key}: {cfg['model']} on {cfg['dataset']} {cfg['trainsplit']} ({len(dls.train.dataset)} frames), "
-          f"validating on {cfg['valsplit']} ({len(dls.valid.dataset)}); {cfg['max_epoch']} epochs, "
-          f"{cfg['batch_size']} images per step in batches of {cfg['iter_batch']}; device {device}")
-    if load_ckpt: start = resume_from(learn, load_ckpt)
-    fit_digit(learn, int(cfg['max_epoch']), start)
-    s = learn.metrics[0].ev.summary()
-    if s['counts']['frames']:
+    procs = f' x {world} processes' if world > 1 else ''
+    say(f"run {key}: {cfg['model']} on {cfg['dataset']} {cfg['trainsplit']} ({len(dls.train.dataset)} frames), "
+        f"validating on {cfg['valsplit']} ({len(dls.valid.dataset)}); {cfg['max_epoch']} epochs, "
+        f"{cfg['batch_size']} images per step in batches of {cfg['iter_batch']}{procs}; device {device}")
+    if load_ckpt: start = learn.resume_from(load_ckpt)
+    if world > 1: ctx = learn.data_parallel_ctx(sync_bn=cfg.get('sync_bn', False))
+    else: ctx = nullcontext()
+    with ctx: learn.fit_digit(int(cfg['max_epoch']), start)
+    s = learn.metrics[0].ev.summary()  # in a data-parallel run: summed over every process's frames
+    if s['counts']['frames'] and rank == 0:
         print(metric_table(s))
         atomic_write_text(learn.run_dir / 'metrics.json', json.dumps(s, indent=1))
     ckpt = learn.run_dir / 'model_dump' / 'last.ckpt'
-    print(f"checkpoints: {ckpt} (and best.ckpt); log: {learn.run_dir / 'log.csv'}, {learn.run_dir / 'log.png'}")
-    print(_next_steps(ckpt, cfg['dataset']))
+    say(f"checkpoints: {ckpt} (and best.ckpt); log: {learn.run_dir / 'log.csv'}, {learn.run_dir / 'log.png'}")
+    say(_next_steps(ckpt, cfg['dataset']))
     return learn, s
+
 
 # %% ../nbs/43_train.ipynb #d84f21df
 def _eval_dls(root, split, bs, num_workers, trans_test, device):
@@ -184,6 +210,7 @@ def test(eval_on='minival',   # val, test, minival or minitest
          random_init=False,     # evaluate an untrained network
          quiet=False):          # no progress bars
     "Evaluate a checkpoint as the original `test.py` did; returns the metric summary."
+    if num_distrib() > 1: raise UsageError('digit-test evaluates in one process: start it without accelerate launch')
     if load_from in PRETRAINED: load_ckpt, load_from = load_from, None  # a shipped model is a digit checkpoint
     if bool(load_ckpt) + bool(load_from) + bool(random_init) != 1:
         raise UsageError('give one of --load_ckpt (a digit checkpoint), --load_from (a weights file or a shipped model: '
@@ -222,34 +249,36 @@ def test(eval_on='minival',   # val, test, minival or minitest
 def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missing) or interhand (InterHand2.6M)
                 data_root:str=None,    # dataset folder (default: data/SynthInterHand or data/InterHand)
                 model:str=None,        # digit, baseline, digit_tiny or baseline_tiny (default: digit_tiny on synth, digit on interhand)
-                iter_batch:int=None,   # images per forward pass (synth default 8; interhand 32)
-                batch_size:int=None,   # images per optimiser step, accumulated (synth 8; interhand 64)
-                gpu_ids:str='0',       # GPU index; the CPU is used when there is none
+                iter_batch:int=None,   # images per forward pass of each process (synth default 16; interhand 32)
+                batch_size:int=None,   # images per optimiser step of the whole run, accumulated (synth 16; interhand 64)
+                gpu_ids:str='0',       # GPU index; the CPU is used when there is none (accelerate launch: one GPU per process)
                 trainsplit:str=None,   # train, smalltrain, minitrain, tinytrain
                 valsplit:str=None,     # val, smallval, minival
                 precision:str=None,    # 16 (fp16; fp32 on a CPU), bf16 or 32
                 eval_every_epoch:int=None, # validate every k epochs and after the last (synth 2; interhand 2)
                 lr_dec_epoch:str=None, # epochs after which the lr is multiplied by 0.1, e.g. "40" or "30,40"
-                max_epoch:int=None,    # epochs to train (synth 8; interhand 50)
+                max_epoch:int=None,    # epochs to train (synth 6; interhand 50)
                 min_epoch:int=None,    # accepted for compatibility (no early stopping: max_epoch epochs are trained)
-                lr:float=None,         # learning rate (synth 1e-3 one-cycle; interhand 1e-4 step, as released)
+                lr:float=None,         # learning rate (synth 2e-3 one-cycle; interhand 1e-4 step, as released)
                 schedule:str=None,     # step (as released) or one_cycle
                 loss_weights:str=None, # e.g. heatmap=1,bone=0.1: change loss weights (synth default: heatmap=1; released: none)
                 num_workers:int=None,  # data loader workers (default: min(4, cores-1))
                 trans_test:str=None,   # validation wrist depths and boxes: rootnet or gt
                 synth_frames:int=None, # training frames of SynthInterHand to build when missing
                 synth_val_frames:int=None, # validation (and test) frames of SynthInterHand to build when missing
-                pretrained:str=None,   # timm hrnet checkpoint file for the backbone (ImageNet weights)
+                pretrained:str=None,   # ImageNet weights for the backbone: imagenet (timm downloads them) or a timm HRNet weights file
                 fusion:str=None,       # logits (as released) or probs
                 load_ckpt:str=None,    # resume: logs/<key>/model_dump/last.ckpt
                 log_dir:str='logs',    # runs go to log_dir/<key>
-                seed:int=1):           # random seed
+                seed:int=1,            # random seed
+                sync_bn:bool=False):   # data-parallel runs on GPUs: batch norm over all processes' images (SyncBatchNorm)
     "Train DIGIT. With defaults: build SynthInterHand if needed and train digit_tiny for ~15 min on a 2-core CPU."
+    # data-parallel: `accelerate launch --num_processes N -m digit.train ...` runs this in N processes
     flags = dict(data_root=data_root, model=model, iter_batch=iter_batch, batch_size=batch_size, trainsplit=trainsplit,
                  valsplit=valsplit, precision=precision, eval_every_epoch=eval_every_epoch, lr_dec_epoch=lr_dec_epoch,
                  max_epoch=max_epoch, min_epoch=min_epoch, lr=lr, schedule=schedule, loss_weights=loss_weights,
                  trans_test=trans_test, synth_frames=synth_frames, synth_val_frames=synth_val_frames, pretrained=pretrained,
-                 fusion=fusion)
+                 fusion=fusion, sync_bn=sync_bn or None)
     from digit.learner import NonFiniteLossError
     try: train(dataset, load_ckpt=load_ckpt, log_dir=log_dir, gpu_ids=gpu_ids, num_workers=num_workers, seed=seed, **flags)
     except NonFiniteLossError as e: raise SystemExit(f'digit-train stopped: {e}')
@@ -275,3 +304,5 @@ def digit_test(eval_on:str='minival', # val, test, minival or minitest
 # %% ../nbs/43_train.ipynb #0b94a13e
 train_main = console_entry(digit_train, 'digit-train')
 test_main = console_entry(digit_test, 'digit-test')
+if __name__ == '__main__' and Path(sys.argv[0]).stem == 'train': train_main()  # `python -m digit.train` (not a notebook kernel)
+
