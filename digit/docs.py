@@ -14,14 +14,16 @@ from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 from nbdev.config import get_config, nbpath2html
 from nbdev.process import Processor
-from nbdev.processors import FilterDefaults, exec_show_docs
+from nbdev.processors import FilterDefaults, exec_show_docs, add_links
+from nbdev.doclinks import NbdevLookup
 from nbdev.showdoc import show_doc
 from .cli import console_entry, UsageError, check_out_folder
 from .files import atomic_write_text, atomic_write_bytes
 
 # %% auto #0
-__all__ = ['README_IMAGES', 'docs_main', 'notebook_map', 'site_sections', 'quarto_sidebar', 'lib_show_docs', 'DocsFilter',
-           'processed', 'build_site', 'readme_markdown', 'announced_missing', 'write_readme', 'digit_docs']
+__all__ = ['README_IMAGES', 'docs_main', 'notebook_map', 'site_sections', 'quarto_sidebar', 'lib_show_docs', 'PublicLookup',
+           'add_public_links', 'DocsFilter', 'processed', 'build_site', 'readme_markdown', 'announced_missing',
+           'write_readme', 'digit_docs']
 
 # %% ../nbs/05_docs.ipynb #28d0c67e
 def notebook_map(index): # the path of `index.ipynb`
@@ -70,9 +72,24 @@ class lib_show_docs(Processor):
         cell.outputs = [dict(output_type='display_data', metadata={}, data={'text/markdown': md})]
 
 # %% ../nbs/05_docs.ipynb #d1233265
+class PublicLookup(NbdevLookup):
+    "nbdev's symbol lookup without private names (`_load_private`, `X.__array__`): they get no API card to link to."
+    def doc(self, sym): return None if any(p.startswith('_') for p in str(sym).split('.')) else super().doc(sym)
+
+def add_public_links(cell): # a notebook cell
+    "nbdev's `add_links`, linking only the public names (pyproject's `doc_procs` uses it for Quarto too)."
+    nl = PublicLookup()
+    if cell.cell_type == 'markdown': cell.source = nl.linkify(cell.source)
+    for o in cell.get('outputs', []):
+        md = o.get('data', {}).get('text/markdown')
+        if md is not None: o['data']['text/markdown'] = nl.linkify(''.join(md) if isinstance(md, list) else md)
+
 class DocsFilter(FilterDefaults):
-    "nbdev's documentation processors, with `show_doc` cards from `lib_show_docs`: the saved outputs stay as they are."
-    def base_procs(self): return [lib_show_docs if p is exec_show_docs else p for p in super().base_procs()]
+    "nbdev's documentation processors, with `show_doc` cards from `lib_show_docs` and links to public names only."
+    def base_procs(self):
+        swap = {exec_show_docs: lib_show_docs, add_links: add_public_links}
+        return [swap.get(p, p) for p in super().base_procs()]
+    def xtra_procs(self): return []  # pyproject's doc_procs are the two swapped in above
 
 # %% ../nbs/05_docs.ipynb #501831d7
 def processed(path): # a notebook
@@ -139,6 +156,11 @@ def _links(secs,   # `site_sections`
     return side, prev + (a(order[i+1], f'{titles[order[i+1]]} &rarr;') if i + 1 < len(order) else '')
 
 # %% ../nbs/05_docs.ipynb #f1ed68fb
+def _alt_text(m): # a match of a remote <img> tag
+    "The image's alt text, to stand in for it."
+    alt = re.search(r'alt="([^"]*)"', m[0])
+    return f'<span class="badge">{alt[1] if alt else "image"}</span>'
+
 def build_site(nbs=None,    # the notebooks folder (default: the project's)
                out='_site', # the site's folder
                only=None):  # the notebook names to build (default: all)
@@ -157,6 +179,7 @@ def build_site(nbs=None,    # the notebooks folder (default: the project's)
         page, _ = exp.from_notebook_node(_page_nb(nbd[n], order), resources=dict(
             metadata=dict(name=titles[n], path=str(nbs)), nav=nav, pager=pager))
         page = re.sub(hosted, lambda m: local.get(m[1], m[0]), page)
+        page = re.sub(r'<img [^>]*src="https?://[^>]*>', _alt_text, page)  # offline: a remote badge becomes its text
         page = re.sub(r'(<h\d id="|href="#)([^"]+)', lambda m: m[1] + m[2].lower(), page)
         atomic_write_text(out/f'{n}.html', page)
     for f in out.glob('*.html'):  # pages of notebooks that are gone (only pages this function wrote)
