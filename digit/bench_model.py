@@ -12,6 +12,8 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 from .cli import console_entry, UsageError
 from .model import build_model, VARIANTS
+from .hands import N_JOINTS, N_PART_CLASSES
+from .crop import HM, SEGM
 
 # %% auto #0
 __all__ = ['bench_model_main', 'count_gflops', 'median_time', 'synthetic_loss', 'train_step_fn', 'bench_variant',
@@ -43,11 +45,11 @@ def synthetic_loss(out, # network output dict
                    bs): # batch size
     "A DIGIT-shaped loss on random targets (for timing only)."
     dev = out['joints25d'].device
-    loss = F.l1_loss(out['joints25d'].float(), torch.rand(bs, 42, 3, device=dev) * 64)
-    loss = loss + F.l1_loss(out['rel_root_depth'].float(), torch.rand(bs, device=dev) * 64)
+    loss = F.l1_loss(out['joints25d'].float(), torch.rand(bs, N_JOINTS, 3, device=dev) * HM)
+    loss = loss + F.l1_loss(out['rel_root_depth'].float(), torch.rand(bs, device=dev) * HM)
     loss = loss + F.binary_cross_entropy_with_logits(out['hand_logits'].float(), torch.ones(bs, 2, device=dev))
     if out['segm_logits'] is not None:
-        loss = loss + 10 * F.cross_entropy(out['segm_logits'].float(), torch.randint(0, 33, (bs, 128, 128), device=dev))
+        loss = loss + 10 * F.cross_entropy(out['segm_logits'].float(), torch.randint(0, N_PART_CLASSES, (bs, SEGM, SEGM), device=dev))
     return loss
 
 def train_step_fn(model,        # network

@@ -10,6 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .hands import HAND_BONES, N_HAND_JOINTS, N_PART_CLASSES
+from .crop import HM
 
 # %% auto #0
 __all__ = ['LOSS_WEIGHTS', 'JointL1', 'RelRootL1', 'HandTypeBCE', 'SegmCE', 'BoneL2', 'gaussian_maps', 'HeatmapKL', 'DigitLoss']
@@ -84,7 +85,7 @@ class HeatmapKL(nn.Module):
                 target,            # [B,J,3] 64-space joints
                 valid):            # [B,J] joint validity
         B, J, H, W = heat_logits.shape
-        k = W / 64  # map pixels per 64-grid unit
+        k = W / HM  # map pixels per 64-grid unit
         logp = heat_logits.float().reshape(B, J, H * W).log_softmax(-1)
         q = gaussian_maps(target[..., :2].float() * k, self.sigma * k, H, W)
         kl = (q * (q.clamp_min(1e-30).log() - logp)).sum(-1)  # [B,J]

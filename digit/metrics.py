@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .lifting import joints_to_uvd, uvd_to_cam, cam_to_uvd, bins_to_mm
-from .hands import HAND_JOINT_NAMES, ROOT_RIGHT, ROOT_LEFT, N_JOINTS, HAND_TYPE_VECS, pixel_to_cam, apply_wrist_rule, root_relative
+from .hands import HAND_JOINT_NAMES, ROOT_RIGHT, ROOT_LEFT, N_JOINTS, N_PART_CLASSES, HAND_TYPE_VECS, pixel_to_cam, apply_wrist_rule, root_relative
 from .files import atomic_write_text
 from fastai.learner import Metric  # after digit, which quiets fastai's import-time warning
 
@@ -39,7 +39,7 @@ class HandEvaluator:
         self.err_sum, self.err_n = np.zeros((2, N_JOINTS)), np.zeros((2, N_JOINTS))  # rows: single, interacting
         self.split_sum = np.zeros((2, N_JOINTS))  # rows: true depth, true u, v (all frames; counts in err_n)
         self.mrrpe_sum, self.mrrpe_n, self.hand_ok, self.hand_n = 0., 0, 0, 0
-        self.inter, self.union = np.zeros(33), np.zeros(33)
+        self.inter, self.union = np.zeros(N_PART_CLASSES), np.zeros(N_PART_CLASSES)
         self.records, self.n_frames = [], 0
 
     def add_poses(self, pred:dict, # prediction records: joints_uvd [N,42,3], abs_depth [N,2], rel_root_depth [N] mm, hand_type_prob [N,2]
@@ -95,9 +95,10 @@ class HandEvaluator:
             pred_labels, labels = pred_labels[keep], labels[keep]
         if not len(labels): return
         p, t = pred_labels.reshape(-1).astype(np.int64), labels.reshape(-1).astype(np.int64)
-        both = np.bincount(t[p == t], minlength=33)[:33]
+        n = N_PART_CLASSES
+        both = np.bincount(t[p == t], minlength=n)[:n]
         self.inter += both
-        self.union += np.bincount(p, minlength=33)[:33] + np.bincount(t, minlength=33)[:33] - both
+        self.union += np.bincount(p, minlength=n)[:n] + np.bincount(t, minlength=n)[:n] - both
 
     def summary(self):
         "Metric dict: mpjpe_{all,single,interacting,gt_depth,gt_xy}, mrrpe (mm), handedness (%), segm_miou (%), per_joint, counts."
