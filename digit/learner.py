@@ -31,8 +31,8 @@ from matplotlib.ticker import MaxNLocator
 # %% auto #0
 __all__ = ['TABLE_COLUMNS', 'PRETRAINED', 'DigitMixedPrecision', 'precision_callbacks', 'step_lr', 'StepLR', 'EvalEvery',
            'NonFiniteLossError', 'NonFiniteGuard', 'table_line', 'TermLogger', 'read_log', 'write_log', 'plot_log',
-           'load_train_checkpoint', 'pretrained_path', 'plain', 'Checkpoint', 'new_run_key', 'RunState',
-           'digit_learner']
+           'load_train_checkpoint', 'pretrained_path', 'plain', 'Checkpoint', 'check_batch_split', 'new_run_key',
+           'RunState', 'digit_learner']
 
 # %% ../nbs/42_learner.ipynb #3ddbd102
 class DigitMixedPrecision(MixedPrecision):
@@ -249,6 +249,16 @@ class Checkpoint(Callback):
         atomic_torch_save(st, self.folder / 'last.ckpt')
         if improved: atomic_torch_save(st, self.folder / 'best.ckpt')
 
+# %% ../nbs/42_learner.ipynb #e2f4d16d
+def check_batch_split(batch_size:int, # images per optimiser step, over all processes
+                      iter_batch:int): # images per loader batch of one process
+    "The number of processes of this run, or a `UsageError` (a `ValueError`) when they cannot split `batch_size` into whole `iter_batch` batches."
+    world = max(1, num_distrib())  # processes of a data-parallel run (`accelerate launch`)
+    if batch_size % (iter_batch * world):
+        procs = f' x {world} processes' if world > 1 else ''
+        raise UsageError(f"--batch_size {batch_size} must be a multiple of --iter_batch {iter_batch}{procs}")
+    return world
+
 # %% ../nbs/42_learner.ipynb #450553c3
 def new_run_key(): return uuid.uuid4().hex[:9]
 
@@ -291,9 +301,9 @@ def digit_learner(dls,               # fastai DataLoaders of (img, target dict)
            Checkpoint(run_dir / 'model_dump', monitor, config)] + precision_callbacks(precision, device, task)
     if schedule == 'step': cbs.append(StepLR(lr, lr_dec_epoch, lr_dec_factor))
     elif schedule != 'one_cycle': raise ValueError(f"schedule must be 'step' or 'one_cycle', not {schedule!r}")
-    bs_iter, world = getattr(dls.train, 'bs', None), max(1, num_distrib())  # world: processes of a data-parallel run
-    if batch_size and bs_iter and (batch_size > bs_iter or world > 1):
-        if batch_size % (bs_iter * world): raise ValueError(f'batch_size {batch_size} is not a multiple of iter_batch {bs_iter} x {world} process(es)')
+    bs_iter = getattr(dls.train, 'bs', None)
+    if batch_size and bs_iter and (batch_size > bs_iter or num_distrib() > 1):
+        world = check_batch_split(batch_size, bs_iter)
         if batch_size > bs_iter * world: cbs.append(GradientAccumulation(batch_size // world))  # counts this process's images
     learn = Learner(dls, model, loss_func=DigitLoss(loss_weights), opt_func=partial(OptimWrapper, opt=torch.optim.Adam),
                     lr=lr, wd=0., wd_bn_bias=True, metrics=digit_metrics(keep_records), cbs=cbs,

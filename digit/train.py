@@ -16,15 +16,14 @@ from fastai.torch_core import num_distrib, rank_distrib
 from .cli import console_entry, UsageError
 from .model import build_model, VARIANTS
 from .losses import LOSS_WEIGHTS
-from .learner import digit_learner, load_train_checkpoint, new_run_key, PRETRAINED
+from .learner import digit_learner, load_train_checkpoint, new_run_key, check_batch_split, PRETRAINED
 from .metrics import metric_table, per_joint_table, write_preds_json
 from .files import atomic_write_text
 
 
 # %% auto #0
-__all__ = ['DATASET_DEFAULTS', 'MODELS', 'train_main', 'test_main', 'parse_loss_weights', 'resolve_config', 'check_batches',
-           'pick_device', 'ensure_synth', 'check_data_root', 'train', 'load_weights', 'test', 'digit_train',
-           'digit_test']
+__all__ = ['DATASET_DEFAULTS', 'MODELS', 'train_main', 'test_main', 'parse_loss_weights', 'resolve_config', 'pick_device',
+           'ensure_synth', 'check_data_root', 'train', 'load_weights', 'test', 'digit_train', 'digit_test']
 
 # %% ../nbs/43_train.ipynb #05ce0556
 DATASET_DEFAULTS = dict(
@@ -59,15 +58,9 @@ def resolve_config(dataset='synth', **kw):
     parse_loss_weights(cfg['loss_weights'])
     for k in ('iter_batch', 'batch_size', 'max_epoch', 'eval_every_epoch'):
         if int(cfg[k]) < 1: raise UsageError(f'--{k} must be at least 1, not {cfg[k]}')
-    check_batches(cfg)
+    check_batch_split(cfg['batch_size'], cfg['iter_batch'])
     return cfg
 
-def check_batches(cfg:dict): # the run's settings (`batch_size`, `iter_batch`)
-    "Refuse a `batch_size` that the processes of this run cannot split into whole `iter_batch` loader batches."
-    world = max(1, num_distrib())  # processes of a data-parallel run (`accelerate launch`)
-    if cfg['batch_size'] % (cfg['iter_batch'] * world):
-        procs = f' x {world} processes' if world > 1 else ''
-        raise UsageError(f"--batch_size {cfg['batch_size']} must be a multiple of --iter_batch {cfg['iter_batch']}{procs}")
 
 # %% ../nbs/43_train.ipynb #07b818af
 def pick_device(gpu_ids='0'): # GPU index (the first of a list); '' or 'cpu' for the CPU
@@ -128,7 +121,7 @@ def train(dataset='synth',  # synth or interhand (ignored on a resume: the run's
         if flags.get('max_epoch'): cfg['max_epoch'] = int(flags['max_epoch'])
         key, start = Path(load_ckpt).resolve().parent.parent.name, int(ck['epoch'])
         log_dir = str(Path(load_ckpt).resolve().parent.parent.parent)
-        check_batches(cfg)  # the run may resume on another number of processes
+        check_batch_split(cfg['batch_size'], cfg['iter_batch'])  # the run may resume on another number of processes
         say(f"resuming run {key} after epoch {start} of {cfg['max_epoch']}")
     else:
         cfg, key, start = resolve_config(dataset, **flags), new_run_key(), 0
