@@ -13,7 +13,8 @@ import matplotlib
 import matplotlib.pyplot as plt
 from .hands import HAND_TYPES, vec_to_hand_type, root_relative
 from .lifting import lift_joints
-from .predict import load_network, prediction_figure
+from .predict import load_network, prediction_figure, resolve_weights
+from .learner import PRETRAINED
 from .files import atomic_savefig
 from .cli import console_entry, progress
 from .data import batch_to_float
@@ -68,8 +69,8 @@ def demo_figure(p,                                            # a `demo_predicti
 
 # %% ../nbs/51_demo.ipynb #2a4c88fa
 def digit_demo(eval_on:str='minival',  # split or subset to show (val, test, minival, minitest, ...)
-               load_ckpt:str=None,     # a digit checkpoint (logs/<key>/model_dump/best.ckpt)
-               load_from:str=None,     # a weights file (e.g. the authors' db7cba8c1.pt)
+               load_ckpt:str=None,     # a digit checkpoint (logs/<key>/model_dump/best.ckpt); default: the shipped synth model
+               load_from:str=None,     # a weights file (e.g. the authors' db7cba8c1.pt) or a shipped model's name (synth)
                dataset:str=None,       # synth or interhand (default: the checkpoint's, else interhand)
                data_root:str=None,     # dataset folder (default: the checkpoint's or the dataset's default)
                trans_test:str='gt',    # boxes and wrist depths: gt or rootnet
@@ -83,12 +84,13 @@ def digit_demo(eval_on:str='minival',  # split or subset to show (val, test, min
     from digit.train import DATASET_DEFAULTS
     from digit.learner import load_train_checkpoint
     matplotlib.use('Agg')
-    if bool(load_ckpt) == bool(load_from): raise SystemExit('digit-demo: give exactly one of --load_ckpt or --load_from')
-    cfg = _json.loads(load_train_checkpoint(load_ckpt).get('config') or '{}') if load_ckpt else {}
+    path = resolve_weights(load_ckpt, load_from, 'digit-demo')
+    ours = load_ckpt or not load_from or str(load_from) in PRETRAINED  # digit checkpoints carry their run's settings
+    cfg = _json.loads(load_train_checkpoint(path).get('config') or '{}') if ours else {}
     dataset = dataset or cfg.get('dataset', 'interhand')
     root = data_root or cfg.get('data_root') or DATASET_DEFAULTS[dataset]['data_root']
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    net, name = load_network(load_ckpt or load_from, device)
+    net, name = load_network(path, device)
     ds = HandCrops(root, eval_on, train=False, trans_test=trans_test)
     recs = demo_predictions(net, ds, n, num_workers=num_workers, device=device)
     out = Path(out)

@@ -29,10 +29,10 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
 # %% auto #0
-__all__ = ['TABLE_COLUMNS', 'PRETRAINED', 'DigitMixedPrecision', 'precision_callbacks', 'step_lr', 'StepLR', 'EvalEvery',
-           'NonFiniteLossError', 'NonFiniteGuard', 'table_line', 'TermLogger', 'read_log', 'write_log', 'plot_log',
-           'load_train_checkpoint', 'pretrained_path', 'plain', 'Checkpoint', 'check_batch_split', 'new_run_key',
-           'RunState', 'digit_learner']
+__all__ = ['TABLE_COLUMNS', 'PRETRAINED', 'WEIGHTS_DIR', 'DigitMixedPrecision', 'precision_callbacks', 'step_lr', 'StepLR',
+           'EvalEvery', 'NonFiniteLossError', 'NonFiniteGuard', 'table_line', 'TermLogger', 'read_log', 'write_log',
+           'plot_log', 'load_train_checkpoint', 'pretrained_path', 'plain', 'Checkpoint', 'check_batch_split',
+           'new_run_key', 'RunState', 'digit_learner']
 
 # %% ../nbs/42_learner.ipynb #3ddbd102
 class DigitMixedPrecision(MixedPrecision):
@@ -205,13 +205,15 @@ def load_train_checkpoint(path): # a `last.ckpt` / `best.ckpt`, or the name of a
         raise UsageError(f'{path}: not a digit training checkpoint (expected keys model, opt, epoch; got {list(ck)[:5] if isinstance(ck, dict) else type(ck).__name__})')
     return ck
 
-PRETRAINED = dict(synth='digit_tiny_synth.pt')  # models that ship inside the package (digit/weights/), by name
+PRETRAINED = dict(synth='digit_tiny_synth.pt')  # models that ship inside the package, by name
+WEIGHTS_DIR = Path(importlib.util.find_spec('digit').origin).parent/'weights'  # where they live (digit/weights/)
 
 def pretrained_path(name:str): # a key of `PRETRAINED`
     "The file of a model shipped with digit."
     if name not in PRETRAINED: raise UsageError(f'no shipped model {name!r}; shipped: {", ".join(PRETRAINED)}')
-    path = Path(importlib.util.find_spec('digit').origin).parent/'weights'/PRETRAINED[name]
-    if not path.is_file(): raise UsageError(f'{path}: the shipped {name!r} model is missing from this installation; reinstall digit')
+    path = WEIGHTS_DIR/PRETRAINED[name]
+    if not path.is_file(): raise UsageError(f'{path}: the shipped {name!r} model is not in this installation of digit; '
+                                            'give a checkpoint with --load_ckpt or --load_from instead')
     return path
 
 def plain(obj): # a checkpoint's content

@@ -6,7 +6,7 @@ Docs: https://digit-hands.github.io/digit/predict.html.md"""
 
 # %% ../nbs/50_predict.ipynb #af77ffbc
 from __future__ import annotations
-import json, math, os, warnings
+import json, math, os, sys, warnings
 from pathlib import Path
 import numpy as np
 import cv2
@@ -17,13 +17,14 @@ from .hands import ROOTS, vec_to_hand_type, root_relative
 from .crop import square_box, crop_affine, invert_affine, warp_image, CROP, HM
 from .lifting import joints_to_uvd, uvd_to_cam, bins_to_mm
 from .draw import draw_skeleton, show_image, show_parts, plot_skeleton_3d
-from .cli import console_entry, progress
+from .cli import console_entry, progress, UsageError
+from .learner import PRETRAINED, pretrained_path
 from .files import atomic_write_text, atomic_savefig
 
 # %% auto #0
 __all__ = ['MIN_SIDE', 'MAX_PIXELS', 'HAND_BOX_MM', 'predict_main', 'read_photo', 'guess_camera', 'parse_camera', 'parse_bbox',
-           'load_network', 'DigitPredictor', 'prediction_figure', 'prediction_record', 'save_prediction',
-           'digit_predict']
+           'resolve_weights', 'load_network', 'DigitPredictor', 'prediction_figure', 'prediction_record',
+           'save_prediction', 'digit_predict']
 
 # %% ../nbs/50_predict.ipynb #ab660134
 MIN_SIDE, MAX_PIXELS = 32, 100_000_000  # smaller images hold no hand to see; larger ones are surely a mistake
@@ -109,12 +110,23 @@ def parse_bbox(bbox,         # None, [x,y,w,h] or "x,y,w,h"
     return b
 
 # %% ../nbs/50_predict.ipynb #ba2a335f
-def load_network(path, # a digit checkpoint (.ckpt) or a released/plain state dict (.pt)
+def resolve_weights(load_ckpt=None,        # a digit checkpoint, or the name of a shipped model (synth)
+                    load_from=None,        # a weights file (the authors' db7cba8c1.pt), or the name of a shipped model
+                    tool='digit-predict'): # the command, named in its messages
+    "The weights file a command runs: the one given, a shipped model by name, or (none given) the shipped synth model, said aloud."
+    if load_ckpt and load_from: raise UsageError(f'{tool}: give one of --load_ckpt or --load_from, not both')
+    given = load_ckpt or load_from
+    if given: return pretrained_path(str(given)) if str(given) in PRETRAINED else Path(given)
+    path = pretrained_path('synth')
+    print(f'{tool}: no checkpoint given: using the shipped synth model ({path.name}, trained on SynthInterHand only)', file=sys.stderr)
+    return path
+
+def load_network(path, # a digit checkpoint (.ckpt), a released/plain state dict (.pt), or a shipped model's name
                  device='cpu'): # where to put the network
     "(network in eval mode, its name) from a checkpoint file."
     from digit.model import build_model
     from digit.learner import load_train_checkpoint
-    path = Path(path)
+    path = pretrained_path(str(path)) if str(path) in PRETRAINED else Path(path)
     if not path.is_file(): raise FileNotFoundError(f'{path}: no such checkpoint')
     try: ck = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e: raise ValueError(f'{path}: not a readable checkpoint ({type(e).__name__}: {e})') from None
@@ -145,6 +157,12 @@ class DigitPredictor:
         "A predictor from a checkpoint file."
         device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
         return cls(*load_network(path, device), device=device)
+
+    @classmethod
+    def from_pretrained(cls, name='synth', # a model shipped with digit (`PRETRAINED`)
+                        device=None):      # cpu or cuda (default: cuda when present)
+        "A predictor running a model that ships with digit."
+        return cls.from_checkpoint(pretrained_path(name), device)
 
     @torch.no_grad()
     def predict(self, image, # path, PIL image or array
@@ -247,17 +265,15 @@ def save_prediction(r,          # a `DigitPredictor.predict` result
 def digit_predict(*images:str,        # image files
                   bbox:str=None,       # hand box x,y,w,h in pixels (default: the whole image)
                   focal:str=None,      # focal length fx[,fy] in pixels (default: the image's longer side)
-                  load_ckpt:str=None,  # a digit checkpoint (logs/<key>/model_dump/best.ckpt)
-                  load_from:str=None,  # a weights file (e.g. the authors' db7cba8c1.pt)
+                  load_ckpt:str=None,  # a digit checkpoint (logs/<key>/model_dump/best.ckpt); default: the shipped synth model
+                  load_from:str=None,  # a weights file (e.g. the authors' db7cba8c1.pt) or a shipped model's name (synth)
                   out:str='predictions', # output folder for <image>.json and <image>.png
                   device:str=None):    # cpu or cuda (default: cuda when available)
     "Predict both hands' 3D poses on photos; writes a JSON and a figure per image."
-    import sys
     matplotlib.use('Agg')
     paths = list(images)
     if not paths: raise SystemExit('digit-predict: give at least one image')
-    if bool(load_ckpt) == bool(load_from): raise SystemExit('digit-predict: give exactly one of --load_ckpt or --load_from')
-    try: pred = DigitPredictor.from_checkpoint(load_ckpt or load_from, device)
+    try: pred = DigitPredictor.from_checkpoint(resolve_weights(load_ckpt, load_from, 'digit-predict'), device)
     except (OSError, ValueError) as e: raise SystemExit(f'digit-predict: {e}')
     K = [float(v) for v in focal.split(',')] if focal else None
     failed = 0
