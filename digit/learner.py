@@ -31,8 +31,8 @@ from matplotlib.ticker import MaxNLocator
 # %% auto #0
 __all__ = ['TABLE_COLUMNS', 'PRETRAINED', 'WEIGHTS_DIR', 'DigitMixedPrecision', 'precision_callbacks', 'step_lr', 'StepLR',
            'EvalEvery', 'NonFiniteLossError', 'NonFiniteGuard', 'table_line', 'TermLogger', 'read_log', 'write_log',
-           'plot_log', 'load_train_checkpoint', 'pretrained_path', 'plain', 'Checkpoint', 'check_batch_split',
-           'new_run_key', 'RunState', 'digit_learner']
+           'plot_log', 'load_train_checkpoint', 'pretrained_path', 'weights_path', 'plain', 'Checkpoint',
+           'check_batch_split', 'new_run_key', 'RunState', 'digit_learner']
 
 # %% ../nbs/42_learner.ipynb #3ddbd102
 class DigitMixedPrecision(MixedPrecision):
@@ -196,7 +196,7 @@ def plot_log(rows): # rows of `log.csv` (dicts), or its path
 # %% ../nbs/42_learner.ipynb #2020c734
 def load_train_checkpoint(path): # a `last.ckpt` / `best.ckpt`, or the name of a shipped model (`PRETRAINED`)
     "The checkpoint dict, read safely (`weights_only=True`), with a clear error for a wrong file."
-    path = pretrained_path(path) if str(path) in PRETRAINED else Path(path)
+    path = weights_path(path)
     if path.is_dir(): raise UsageError(f'{path}: a folder, not a checkpoint file (e.g. {path}/model_dump/last.ckpt)')
     if not path.is_file(): raise UsageError(f'{path}: no such checkpoint file')
     try: ck = torch.load(path, map_location='cpu', weights_only=True)
@@ -215,6 +215,10 @@ def pretrained_path(name:str): # a key of `PRETRAINED`
     if not path.is_file(): raise UsageError(f'{path}: the shipped {name!r} model is not in this installation of digit; '
                                             'give a checkpoint with --load_ckpt or --load_from instead')
     return path
+
+def weights_path(path): # a file, or the name of a shipped model (`PRETRAINED`)
+    "The file meant by a command's checkpoint argument: a shipped model's file for its name, else the path itself."
+    return pretrained_path(str(path)) if str(path) in PRETRAINED else Path(path)
 
 def plain(obj): # a checkpoint's content
     "Numpy scalars/arrays inside dicts, lists and tuples -> Python numbers / tensors (so `weights_only` loading accepts them)."

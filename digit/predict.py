@@ -18,7 +18,7 @@ from .crop import square_box, crop_affine, invert_affine, warp_image, CROP, HM
 from .lifting import joints_to_uvd, uvd_to_cam, bins_to_mm
 from .draw import draw_skeleton, show_image, show_parts, plot_skeleton_3d
 from .cli import console_entry, progress, UsageError
-from .learner import PRETRAINED, pretrained_path
+from .learner import pretrained_path, weights_path
 from .files import atomic_write_text, atomic_savefig
 
 # %% auto #0
@@ -116,7 +116,7 @@ def resolve_weights(load_ckpt=None,        # a digit checkpoint, or the name of 
     "The weights file a command runs: the one given, a shipped model by name, or (none given) the shipped synth model, said aloud."
     if load_ckpt and load_from: raise UsageError(f'{tool}: give one of --load_ckpt or --load_from, not both')
     given = load_ckpt or load_from
-    if given: return pretrained_path(str(given)) if str(given) in PRETRAINED else Path(given)
+    if given: return weights_path(given)
     path = pretrained_path('synth')
     print(f'{tool}: no checkpoint given: using the shipped synth model ({path.name}, trained on SynthInterHand only)', file=sys.stderr)
     return path
@@ -125,13 +125,12 @@ def load_network(path, # a digit checkpoint (.ckpt), a released/plain state dict
                  device='cpu'): # where to put the network
     "(network in eval mode, its name) from a checkpoint file."
     from digit.model import build_model
-    from digit.learner import load_train_checkpoint
-    path = pretrained_path(str(path)) if str(path) in PRETRAINED else Path(path)
+    path = weights_path(path)
     if not path.is_file(): raise FileNotFoundError(f'{path}: no such checkpoint')
     try: ck = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e: raise ValueError(f'{path}: not a readable checkpoint ({type(e).__name__}: {e})') from None
     if isinstance(ck, dict) and 'model' in ck and 'epoch' in ck:  # ours
-        cfg = json.loads(load_train_checkpoint(path).get('config') or '{}')
+        cfg = json.loads(ck.get('config') or '{}')
         name = cfg.get('model', 'digit')
         net = build_model(name, fusion=cfg.get('fusion', 'logits'))
         try: net.load_state_dict(ck['model'])
