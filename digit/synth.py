@@ -127,7 +127,11 @@ def _run_jobs(work,     # function of one work unit, returning the frames it ren
     pool = None
     if workers > 1 and len(jobs) > 1:
         import multiprocessing as mp
-        pool = mp.get_context('fork' if os.name == 'posix' else 'spawn').Pool(min(workers, len(jobs)))
+        # A forked child inherits OpenCV's thread pool without its threads, and the workers' cv2.setNumThreads(1)
+        # then waits for them forever: stop the pool before forking, restore it after.
+        threads = cv2.getNumThreads(); cv2.setNumThreads(1)
+        try: pool = mp.get_context('fork' if os.name == 'posix' else 'spawn').Pool(min(workers, len(jobs)))
+        finally: cv2.setNumThreads(threads)
     done = 0
     try:
         for n in (pool.imap_unordered(work, jobs) if pool else map(work, jobs)):
