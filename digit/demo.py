@@ -14,9 +14,8 @@ import matplotlib.pyplot as plt
 from .hands import HAND_TYPES, vec_to_hand_type, root_relative
 from .lifting import lift_joints
 from .predict import load_network, prediction_figure, resolve_weights
-from .learner import PRETRAINED
 from .files import atomic_savefig
-from .cli import console_entry, progress
+from .cli import console_entry, progress, UsageError
 from .data import batch_to_float
 
 # %% auto #0
@@ -79,18 +78,15 @@ def digit_demo(eval_on:str='minival',  # split or subset to show (val, test, min
                out:str='visualization', # output folder
                device:str=None):       # cpu or cuda (default: cuda when available)
     "Draw prediction vs ground truth for the first `n` frames of a split into `out/`."
-    import json as _json
     from digit.data import HandCrops
     from digit.train import DATASET_DEFAULTS
-    from digit.learner import load_train_checkpoint
     matplotlib.use('Agg')
-    path = resolve_weights(load_ckpt, load_from, 'digit-demo')
-    ours = load_ckpt or not load_from or str(load_from) in PRETRAINED  # digit checkpoints carry their run's settings
-    cfg = _json.loads(load_train_checkpoint(path).get('config') or '{}') if ours else {}
+    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
+    try: net, name = load_network(resolve_weights(load_ckpt, load_from, 'digit-demo'), device)
+    except (OSError, ValueError) as e: raise UsageError(str(e)) from None
+    cfg = net.run_config  # a digit checkpoint knows its dataset and folder; released weights do not
     dataset = dataset or cfg.get('dataset', 'interhand')
     root = data_root or cfg.get('data_root') or DATASET_DEFAULTS[dataset]['data_root']
-    device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
-    net, name = load_network(path, device)
     ds = HandCrops(root, eval_on, train=False, trans_test=trans_test)
     recs = demo_predictions(net, ds, n, num_workers=num_workers, device=device)
     out = Path(out)

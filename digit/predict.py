@@ -114,7 +114,7 @@ def resolve_weights(load_ckpt=None,        # a digit checkpoint, or the name of 
                     load_from=None,        # a weights file (the authors' db7cba8c1.pt), or the name of a shipped model
                     tool='digit-predict'): # the command, named in its messages
     "The weights file a command runs: the one given, a shipped model by name, or (none given) the shipped synth model, said aloud."
-    if load_ckpt and load_from: raise UsageError(f'{tool}: give one of --load_ckpt or --load_from, not both')
+    if load_ckpt and load_from: raise UsageError('give one of --load_ckpt or --load_from, not both')
     given = load_ckpt or load_from
     if given: return weights_path(given)
     path = pretrained_path('synth')
@@ -123,21 +123,24 @@ def resolve_weights(load_ckpt=None,        # a digit checkpoint, or the name of 
 
 def load_network(path, # a digit checkpoint (.ckpt), a released/plain state dict (.pt), or a shipped model's name
                  device='cpu'): # where to put the network
-    "(network in eval mode, its name) from a checkpoint file."
+    "(network in eval mode, its name) from a checkpoint file; `network.run_config` holds its run's settings ({} if released)."
     from digit.model import build_model
     path = weights_path(path)
     if not path.is_file(): raise FileNotFoundError(f'{path}: no such checkpoint')
     try: ck = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e: raise ValueError(f'{path}: not a readable checkpoint ({type(e).__name__}: {e})') from None
     if isinstance(ck, dict) and 'model' in ck and 'epoch' in ck:  # ours
-        cfg = json.loads(ck.get('config') or '{}')
+        try: cfg = json.loads(ck.get('config') or '{}')
+        except (TypeError, ValueError): cfg = None
+        if not isinstance(cfg, dict): raise ValueError(f'{path}: its config is not a JSON object')
         name = cfg.get('model', 'digit')
         net = build_model(name, fusion=cfg.get('fusion', 'logits'))
         try: net.load_state_dict(ck['model'])
         except RuntimeError as e: raise ValueError(f'{path}: weights do not fit a {name} network: {str(e)[:500]}') from None
     else:
         from digit.checkpoint import load_digit_checkpoint
-        name, net = 'digit', load_digit_checkpoint(path)
+        name, net, cfg = 'digit', load_digit_checkpoint(path), {}
+    net.run_config = cfg  # what a tool needs to know of the training run: dataset, data_root, ...
     return net.to(device).eval(), name
 
 # %% ../nbs/50_predict.ipynb #7a3fe51d
@@ -271,9 +274,9 @@ def digit_predict(*images:str,        # image files
     "Predict both hands' 3D poses on photos; writes a JSON and a figure per image."
     matplotlib.use('Agg')
     paths = list(images)
-    if not paths: raise SystemExit('digit-predict: give at least one image')
+    if not paths: raise UsageError('give at least one image')
     try: pred = DigitPredictor.from_checkpoint(resolve_weights(load_ckpt, load_from, 'digit-predict'), device)
-    except (OSError, ValueError) as e: raise SystemExit(f'digit-predict: {e}')
+    except (OSError, ValueError) as e: raise UsageError(str(e)) from None  # one line: digit-predict: error: ...
     K = [float(v) for v in focal.split(',')] if focal else None
     failed = 0
     for p in progress(paths, display=len(paths) > 1):
@@ -281,6 +284,6 @@ def digit_predict(*images:str,        # image files
             js, png = save_prediction(pred.predict(p, bbox=bbox, K=K), out)
             print(f'{p}: {js} {png}')
         except (OSError, ValueError, TypeError) as e: failed += 1; print(f'digit-predict: {e}', file=sys.stderr)
-    if failed: raise SystemExit(f'digit-predict: {failed} of {len(paths)} images failed')
+    if failed: raise UsageError(f'{failed} of {len(paths)} images failed')
 
 predict_main = console_entry(digit_predict, 'digit-predict')
