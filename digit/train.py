@@ -86,14 +86,17 @@ def ensure_synth(root,            # dataset folder
     if not done: print(f'built in {time.time() - t:.0f} s')
     return root
 
-def check_data_root(root,     # dataset folder
-                    dataset): # 'interhand' or 'synth'
+def check_data_root(root,             # dataset folder
+                    dataset,          # 'interhand' or 'synth'
+                    must_exist=False): # evaluating: SynthInterHand too must be there (training builds it when missing)
     "Refuse a missing, empty or foreign data folder before anything is built."
     root = Path(root)
     if root.exists() and not root.is_dir(): raise UsageError(f'--data_root {root}: a file, not a dataset folder')
-    if dataset == 'interhand':
-        if not root.is_dir(): raise UsageError(f'--data_root {root}: no such folder; put InterHand2.6M there (see data/README.md) or give --data_root')
-        if not any(root.iterdir()): raise UsageError(f'--data_root {root}: the folder is empty; it should hold InterHand2.6M (annotations/, images/)')
+    if dataset == 'interhand' or must_exist:
+        name, how = ('InterHand2.6M', 'put InterHand2.6M there (see data/README.md)') if dataset == 'interhand' else \
+                    ('SynthInterHand', f'make SynthInterHand with digit-synth --out {root}')
+        if not root.is_dir(): raise UsageError(f'--data_root {root}: no such folder; {how} or give --data_root')
+        if not any(root.iterdir()): raise UsageError(f'--data_root {root}: the folder is empty; it should hold {name} (annotations/, images/)')
     return root
 
 def _next_steps(ckpt, dataset): # the run's last.ckpt; its dataset
@@ -217,7 +220,7 @@ def test(eval_on='minival',   # val, test, minival or minitest
     name, root = model or cfg['model'], data_root or cfg['data_root']
     if load_from and not model: name = 'digit'
     if name not in MODELS: raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {name!r}")
-    check_data_root(root, 'interhand')  # evaluation needs the data to be there, whatever the dataset
+    check_data_root(root, dataset, must_exist=True)  # evaluation needs the data to be there, whatever the dataset
     device = pick_device(gpu_ids)
     nw = num_workers if num_workers is not None else min(4, max(0, (os.cpu_count() or 1) - 1))
     dls = _eval_dls(root, eval_on, test_batch_size, nw, trans_test, device)
