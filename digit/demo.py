@@ -79,14 +79,14 @@ def digit_demo(eval_on:str='minival',  # split or subset to show (val, test, min
                device:str=None):       # cpu or cuda (default: cuda when available)
     "Draw prediction vs ground truth for the first `n` frames of a split into `out/`."
     from digit.data import HandCrops
-    from digit.train import DATASET_DEFAULTS
+    from digit.train import DATASET_DEFAULTS, check_data_root
     matplotlib.use('Agg')
     device = device or ('cuda' if torch.cuda.is_available() else 'cpu')
     try: net, name = load_network(resolve_weights(load_ckpt, load_from, 'digit-demo'), device)
     except (OSError, ValueError) as e: raise UsageError(str(e)) from None
     cfg = net.run_config  # a digit checkpoint knows its dataset and folder; released weights do not
     dataset = dataset or cfg.get('dataset', 'interhand')
-    root = data_root or cfg.get('data_root') or DATASET_DEFAULTS[dataset]['data_root']
+    root = check_data_root(data_root or cfg.get('data_root') or DATASET_DEFAULTS[dataset]['data_root'], dataset, must_exist=True)
     ds = HandCrops(root, eval_on, train=False, trans_test=trans_test)
     recs = demo_predictions(net, ds, n, num_workers=num_workers, device=device)
     out = Path(out)
