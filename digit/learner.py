@@ -31,8 +31,8 @@ from matplotlib.ticker import MaxNLocator
 # %% auto #0
 __all__ = ['TABLE_COLUMNS', 'PRETRAINED', 'WEIGHTS_DIR', 'DigitMixedPrecision', 'precision_callbacks', 'step_lr', 'StepLR',
            'EvalEvery', 'NonFiniteLossError', 'NonFiniteGuard', 'table_line', 'TermLogger', 'read_log', 'write_log',
-           'plot_log', 'load_train_checkpoint', 'pretrained_path', 'weights_path', 'plain', 'Checkpoint',
-           'check_batch_split', 'new_run_key', 'RunState', 'digit_learner']
+           'plot_log', 'load_train_checkpoint', 'checkpoint_config', 'pretrained_path', 'weights_path', 'plain',
+           'Checkpoint', 'check_batch_split', 'new_run_key', 'RunState', 'digit_learner']
 
 # %% ../nbs/42_learner.ipynb #3ddbd102
 class DigitMixedPrecision(MixedPrecision):
@@ -204,6 +204,14 @@ def load_train_checkpoint(path): # a `last.ckpt` / `best.ckpt`, or the name of a
     if not isinstance(ck, dict) or 'model' not in ck or 'epoch' not in ck:
         raise UsageError(f'{path}: not a digit training checkpoint (expected keys model, opt, epoch; got {list(ck)[:5] if isinstance(ck, dict) else type(ck).__name__})')
     return ck
+
+def checkpoint_config(ck,   # a digit checkpoint dict (`load_train_checkpoint`)
+                      path): # its file, named in the message
+    "The run's settings kept in a digit checkpoint, as a dict ({} when it keeps none)."
+    try: cfg = json.loads(ck.get('config') or '{}')
+    except (TypeError, ValueError): cfg = None
+    if not isinstance(cfg, dict): raise UsageError(f'{path}: its config is not a JSON object')
+    return cfg
 
 PRETRAINED = dict(synth='digit_tiny_synth.pt')  # models that ship inside the package, by name
 WEIGHTS_DIR = Path(importlib.util.find_spec('digit').origin).parent/'weights'  # where they live (digit/weights/)

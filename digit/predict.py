@@ -18,7 +18,7 @@ from .crop import square_box, crop_affine, invert_affine, warp_image, CROP, HM
 from .lifting import joints_to_uvd, uvd_to_cam, bins_to_mm
 from .draw import draw_skeleton, show_image, show_parts, plot_skeleton_3d
 from .cli import console_entry, progress, UsageError
-from .learner import pretrained_path, weights_path
+from .learner import pretrained_path, weights_path, checkpoint_config
 from .files import atomic_write_text, atomic_savefig
 
 # %% auto #0
@@ -130,9 +130,7 @@ def load_network(path, # a digit checkpoint (.ckpt), a released/plain state dict
     try: ck = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e: raise ValueError(f'{path}: not a readable checkpoint ({type(e).__name__}: {e})') from None
     if isinstance(ck, dict) and 'model' in ck and 'epoch' in ck:  # ours
-        try: cfg = json.loads(ck.get('config') or '{}')
-        except (TypeError, ValueError): cfg = None
-        if not isinstance(cfg, dict): raise ValueError(f'{path}: its config is not a JSON object')
+        cfg = checkpoint_config(ck, path)
         name = cfg.get('model', 'digit')
         net = build_model(name, fusion=cfg.get('fusion', 'logits'))
         try: net.load_state_dict(ck['model'])

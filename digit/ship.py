@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 from .files import atomic_torch_save
-from .learner import load_train_checkpoint
+from .learner import load_train_checkpoint, checkpoint_config
 from .train import DATASET_DEFAULTS
 
 # %% auto #0
@@ -22,7 +22,7 @@ def ship_checkpoint(ckpt,              # a digit training checkpoint (`last.ckpt
                     max_mb:float=10.): # refuse a network larger than this
     "Write `ckpt`'s network alone (no optimiser state), with its run's settings and `about`, atomically; returns `out`."
     ck = load_train_checkpoint(ckpt)
-    cfg = json.loads(ck.get('config') or '{}')
+    cfg = checkpoint_config(ck, ckpt)
     cfg['data_root'] = DATASET_DEFAULTS[cfg.get('dataset', 'synth')]['data_root']  # where a user keeps the data, not where it was trained
     weights = {k: v.detach().clone() for k, v in ck['model'].items()}  # clone: no views into larger storages
     mb = sum(v.numel() * v.element_size() for v in weights.values()) / 1e6

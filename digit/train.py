@@ -16,7 +16,7 @@ from fastai.torch_core import num_distrib, rank_distrib
 from .cli import console_entry, UsageError
 from .model import build_model, VARIANTS
 from .losses import LOSS_WEIGHTS
-from .learner import digit_learner, load_train_checkpoint, new_run_key, check_batch_split, PRETRAINED
+from .learner import digit_learner, load_train_checkpoint, checkpoint_config, new_run_key, check_batch_split, PRETRAINED
 from .metrics import metric_table, per_joint_table, write_preds_json
 from .files import atomic_write_text
 
@@ -120,7 +120,8 @@ def train(dataset='synth',  # synth or interhand (ignored on a resume: the run's
     say = print if rank == 0 else (lambda *a, **k: None)  # one voice
     if load_ckpt:
         ck = load_train_checkpoint(load_ckpt)
-        cfg = json.loads(ck['config'])
+        cfg = checkpoint_config(ck, load_ckpt)
+        if not cfg: raise UsageError(f'{load_ckpt}: keeps no run settings (config), so it cannot be resumed')
         if flags.get('max_epoch'): cfg['max_epoch'] = int(flags['max_epoch'])
         key, start = Path(load_ckpt).resolve().parent.parent.name, int(ck['epoch'])
         log_dir = str(Path(load_ckpt).resolve().parent.parent.parent)
@@ -179,11 +180,11 @@ def _eval_dls(root, split, bs, num_workers, trans_test, device):
     return DataLoaders(dl, dl, device=device)
 
 def load_weights(model,          # a network from `build_model`
-                 load_ckpt=None, # a digit checkpoint (or the name of a shipped model, e.g. 'synth')
+                 load_ckpt=None, # a digit checkpoint: its file, a shipped model's name (e.g. 'synth') or its dict, already read
                  load_from=None): # a released/plain state dict file
     "Put a digit checkpoint's (`load_ckpt`) or a released/plain state dict's (`load_from`) weights into `model`."
     if load_ckpt:
-        model.load_state_dict(load_train_checkpoint(load_ckpt)['model'])
+        model.load_state_dict((load_ckpt if isinstance(load_ckpt, dict) else load_train_checkpoint(load_ckpt))['model'])
     elif load_from:
         from digit.checkpoint import load_digit_checkpoint
         load_digit_checkpoint(load_from, model)
@@ -213,7 +214,8 @@ def test(eval_on='minival',   # val, test, minival or minitest
                          f"{', '.join(PRETRAINED)}) or --random_init")
     if eval_on not in ('val', 'test', 'minival', 'minitest'): raise UsageError(f'--eval_on must be val, test, minival or minitest, not {eval_on!r}')
     if trans_test not in ('rootnet', 'gt'): raise UsageError(f'--trans_test must be rootnet or gt, not {trans_test!r}')
-    cfg = json.loads(load_train_checkpoint(load_ckpt)['config']) if load_ckpt else {}
+    ck = load_train_checkpoint(load_ckpt) if load_ckpt else None  # read once: settings here, weights below
+    cfg = checkpoint_config(ck, load_ckpt) if ck else {}
     dataset = dataset or cfg.get('dataset', 'interhand')
     if dataset not in DATASET_DEFAULTS: raise UsageError(f"--dataset must be one of {', '.join(DATASET_DEFAULTS)}, not {dataset!r}")
     cfg = {**DATASET_DEFAULTS[dataset], **cfg}
@@ -224,7 +226,7 @@ def test(eval_on='minival',   # val, test, minival or minitest
     device = pick_device(gpu_ids)
     nw = num_workers if num_workers is not None else min(4, max(0, (os.cpu_count() or 1) - 1))
     dls = _eval_dls(root, eval_on, test_batch_size, nw, trans_test, device)
-    net = load_weights(build_model(name, fusion=cfg.get('fusion', 'logits')), load_ckpt, load_from)
+    net = load_weights(build_model(name, fusion=cfg.get('fusion', 'logits')), ck, load_from)
     learn = digit_learner(dls, net, precision=precision, log_dir='logs', key='.', keep_records=bool(dump_preds), task='evaluating')
     if quiet and hasattr(learn, 'progress'): learn.remove_cb(learn.progress)
     print(f'evaluating {name} ({load_ckpt or load_from or "random init"}) on {root} {eval_on} ({len(dls.valid.dataset)} frames), '
