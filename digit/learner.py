@@ -13,12 +13,14 @@ import numpy as np
 import torch
 from fastai.callback.core import Callback, CancelValidException
 from fastai.callback.fp16 import MixedPrecision
+from fastai.callback.channelslast import ChannelsLast
 import fastai.callback.schedule  # adds Learner.fit_one_cycle
 from fastai.callback.training import GradientAccumulation
 from fastai.learner import Learner
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import to_float, rank_distrib, num_distrib
 from .losses import DigitLoss
+from .side_free import SideFreeLoss
 from .metrics import digit_metrics
 from .files import atomic_write_text, atomic_torch_save, atomic_savefig
 from .cli import on_terminal, UsageError
@@ -29,10 +31,10 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
 # %% auto #0
-__all__ = ['TABLE_COLUMNS', 'PRETRAINED', 'WEIGHTS_DIR', 'DigitMixedPrecision', 'precision_callbacks', 'step_lr', 'StepLR',
-           'EvalEvery', 'NonFiniteLossError', 'NonFiniteGuard', 'table_line', 'TermLogger', 'read_log', 'write_log',
-           'plot_log', 'load_train_checkpoint', 'checkpoint_config', 'pretrained_path', 'weights_path', 'plain',
-           'Checkpoint', 'check_batch_split', 'new_run_key', 'RunState', 'digit_learner']
+__all__ = ['PRECISIONS', 'TABLE_COLUMNS', 'PRETRAINED', 'WEIGHTS_DIR', 'DigitMixedPrecision', 'cpu_path', 'precision_callbacks',
+           'step_lr', 'StepLR', 'EvalEvery', 'NonFiniteLossError', 'NonFiniteGuard', 'table_line', 'TermLogger',
+           'read_log', 'write_log', 'plot_log', 'load_train_checkpoint', 'checkpoint_config', 'pretrained_path',
+           'weights_path', 'plain', 'Checkpoint', 'check_batch_split', 'new_run_key', 'RunState', 'digit_learner']
 
 # %% ../nbs/42_learner.ipynb #3ddbd102
 class DigitMixedPrecision(MixedPrecision):
@@ -53,17 +55,29 @@ class DigitMixedPrecision(MixedPrecision):
         p = self.pred
         self.learn.pred = {k: (None if v is None else to_float(v)) for k, v in p.items()} if isinstance(p, dict) else to_float(p)
 
-def precision_callbacks(precision, # '16' (fp16), 'bf16' or '32'
+PRECISIONS = ('auto', '16', 'bf16', '32')  # auto: fp16 on a GPU, the CPU's fastest path (`cpu_path`) on a CPU
+
+def cpu_path():
+    "(precision, channels_last, a line saying so) of the fastest training path measured for this kind of CPU."
+    cap = torch.backends.cpu.get_cpu_capability()
+    if torch.cpu._is_amx_tile_supported(): return 'bf16', True, f'CPU: {cap} with AMX, bf16, channels_last'
+    if torch.cpu._is_avx512_bf16_supported(): return 'bf16', False, f'CPU: {cap} with AVX512-BF16, bf16, NCHW'
+    return '32', False, f'CPU: {cap} without native bf16, fp32, NCHW'
+
+def precision_callbacks(precision, # 'auto', '16' (fp16), 'bf16' or '32'
                         device,    # the training device
                         task='training'): # what the notice says is happening ('training' or 'evaluating')
-    "The callbacks for a precision on a device (fp16 on a CPU falls back to fp32 with a notice)."
+    "The callbacks for a precision on a device; on a CPU, 'auto' (and '16', with a notice) take `cpu_path`, said in one line."
     precision, device = str(precision), torch.device(device)
-    if precision not in ('16', 'bf16', '32'): raise ValueError(f"precision must be 16, bf16 or 32, not {precision!r}")
+    if precision not in PRECISIONS: raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
     if precision == '32': return []
-    if precision == '16' and device.type != 'cuda':
-        print(f'notice: --precision 16 needs a GPU; {task} in fp32 on {device.type}')
-        return []
-    return [DigitMixedPrecision('fp16' if precision == '16' else 'bf16', device.type)]
+    if precision in ('auto', '16') and device.type == 'cuda': return [DigitMixedPrecision('fp16', 'cuda')]
+    cbs, layout = [], False
+    if precision in ('auto', '16') and device.type == 'cpu':
+        asked, (precision, layout, line) = precision, cpu_path()
+        print(f'notice: --precision 16 needs a GPU; {task}: {line}' if asked == '16' else f'{task}: {line}')
+    if layout: cbs.append(ChannelsLast())
+    return cbs + ([] if precision == '32' else [DigitMixedPrecision('bf16', device.type)])
 
 # %% ../nbs/42_learner.ipynb #edc7bd17
 def step_lr(lr, epoch, dec_epochs=(40,), factor=0.1):
@@ -319,7 +333,8 @@ def digit_learner(dls,               # fastai DataLoaders of (img, target dict)
     if batch_size and bs_iter and (batch_size > bs_iter or num_distrib() > 1):
         world = check_batch_split(batch_size, bs_iter)
         if batch_size > bs_iter * world: cbs.append(GradientAccumulation(batch_size // world))  # counts this process's images
-    learn = Learner(dls, model, loss_func=DigitLoss(loss_weights), opt_func=partial(OptimWrapper, opt=torch.optim.Adam),
+    loss = SideFreeLoss(loss_weights) if getattr(model, 'side_free', False) else DigitLoss(loss_weights)
+    learn = Learner(dls, model, loss_func=loss, opt_func=partial(OptimWrapper, opt=torch.optim.Adam),
                     lr=lr, wd=0., wd_bn_bias=True, metrics=digit_metrics(keep_records), cbs=cbs,
                     path=run_dir, model_dir='model_dump')
     learn.logger = noop  # TermLogger prints the table

@@ -14,7 +14,7 @@ from .backbone import create_backbone
 
 # %% auto #0
 __all__ = ['VARIANTS', 'DoubleConv', 'Down', 'Up', 'SegmHead', 'fusion_convs', 'OutConv', 'MiniUNet', 'soft_argmax_2d',
-           'soft_argmax_1d', 'conv_tower', 'mlp', 'DigitNet', 'build_model']
+           'soft_argmax_1d', 'conv_tower', 'mlp', 'DigitNet', 'build_model', 'network_for']
 
 # %% ../nbs/31_model.ipynb #9832dfbd
 class DoubleConv(nn.Module):
@@ -165,6 +165,10 @@ class DigitNet(nn.Module):
         self.hand_fc = mlp(head_widths[-1], fc_width, 2)
 
     def forward(self, img): # [B,3,256,256] in [0,1]
+        return self.outputs_and_features(img)[0]
+
+    def outputs_and_features(self, img): # [B,3,256,256] in [0,1]
+        "(output dict, merged features [B,C,64 s,64 s]): `forward` and what extensions of the heads need."
         s = self.in_scale
         if s != 1: img = F.interpolate(img, scale_factor=s, mode='bilinear', antialias=True, align_corners=False)
         feat = self.backbone(img)                                   # [B,32,64,64] (64 s at in_scale s)
@@ -182,7 +186,7 @@ class DigitNet(nn.Module):
         glob = self.conv_head(feat).mean((2, 3))                    # [B,512]
         return dict(joints25d=joints25d, heatmap_logits=heat_logits,
                     rel_root_depth=soft_argmax_1d(self.root_fc(glob)),
-                    hand_logits=self.hand_fc(glob), segm_logits=segm_logits)
+                    hand_logits=self.hand_fc(glob), segm_logits=segm_logits), feat
 
 # %% ../nbs/31_model.ipynb #e5338d24
 VARIANTS = dict(
@@ -201,4 +205,13 @@ def build_model(name='digit',      # 'digit', 'baseline', 'digit_tiny' or 'basel
     if name not in VARIANTS: raise ValueError(f'unknown model {name!r}; one of {sorted(VARIANTS)}')
     cfg = {**VARIANTS[name], **overrides}
     backbone = create_backbone(cfg.pop('arch'), pretrained=pretrained, width=cfg.pop('width', None))
+    if cfg.pop('side_free', False):  # the side-free slots of notebook 35 (imported here: that module builds on this one)
+        from digit.side_free import SideFreeDigitNet
+        return SideFreeDigitNet(backbone, fusion=fusion, **cfg)
     return DigitNet(backbone, fusion=fusion, **cfg)
+
+def network_for(cfg:dict,       # a run's settings: model, fusion, side_free
+                pretrained=None): # backbone weights, as `build_model`
+    "The network a run's settings describe."
+    return build_model(cfg.get('model', 'digit'), pretrained=pretrained, fusion=cfg.get('fusion', 'logits'),
+                       side_free=bool(cfg.get('side_free', False)))

@@ -124,7 +124,7 @@ def resolve_weights(load_ckpt=None,        # a digit checkpoint, or the name of 
 def load_network(path, # a digit checkpoint (.ckpt), a released/plain state dict (.pt), or a shipped model's name
                  device='cpu'): # where to put the network
     "(network in eval mode, its name) from a checkpoint file; `network.run_config` holds its run's settings ({} if released)."
-    from digit.model import build_model
+    from digit.model import network_for
     path = weights_path(path)
     if not path.is_file(): raise FileNotFoundError(f'{path}: no such checkpoint')
     try: ck = torch.load(path, map_location='cpu', weights_only=True)
@@ -132,7 +132,7 @@ def load_network(path, # a digit checkpoint (.ckpt), a released/plain state dict
     if isinstance(ck, dict) and 'model' in ck and 'epoch' in ck:  # ours
         cfg = checkpoint_config(ck, path)
         name = cfg.get('model', 'digit')
-        net = build_model(name, fusion=cfg.get('fusion', 'logits'))
+        net = network_for(cfg)
         try: net.load_state_dict(ck['model'])
         except RuntimeError as e: raise ValueError(f'{path}: weights do not fit a {name} network: {str(e)[:500]}') from None
     else:

@@ -14,8 +14,8 @@ import torch
 from fastai.data.core import DataLoaders
 from fastai.torch_core import num_distrib, rank_distrib
 from .cli import console_entry, UsageError
-from .model import build_model, VARIANTS
-from .losses import LOSS_WEIGHTS
+from .model import network_for, VARIANTS
+from .side_free import SIDE_FREE_WEIGHTS
 from .learner import digit_learner, load_train_checkpoint, checkpoint_config, new_run_key, check_batch_split, PRETRAINED
 from .metrics import metric_table, per_joint_table, write_preds_json
 from .files import atomic_write_text
@@ -28,11 +28,11 @@ __all__ = ['DATASET_DEFAULTS', 'MODELS', 'train_main', 'test_main', 'parse_loss_
 # %% ../nbs/43_train.ipynb #05ce0556
 DATASET_DEFAULTS = dict(
     interhand=dict(data_root='data/InterHand', model='digit', iter_batch=32, batch_size=64, trainsplit='train',
-                   valsplit='minival', precision='16', eval_every_epoch=2, lr_dec_epoch='40', max_epoch=50, lr=1e-4,
-                   schedule='step', loss_weights=''),
+                   valsplit='minival', precision='auto', eval_every_epoch=2, lr_dec_epoch='40', max_epoch=50, lr=1e-4,
+                   schedule='step', loss_weights='', side_free=False),
     synth=dict(data_root='data/SynthInterHand', model='digit_tiny', iter_batch=16, batch_size=16, trainsplit='train',
-               valsplit='val', precision='16', eval_every_epoch=2, lr_dec_epoch='', max_epoch=6, lr=2e-3,
-               schedule='one_cycle', synth_frames=3000, synth_val_frames=200, loss_weights='heatmap=1'))
+               valsplit='val', precision='auto', eval_every_epoch=2, lr_dec_epoch='', max_epoch=6, lr=2e-3,
+               schedule='one_cycle', synth_frames=3000, synth_val_frames=200, loss_weights='heatmap=1', side_free=False))
 MODELS = tuple(VARIANTS)
 
 def parse_loss_weights(spec:str): # e.g. 'heatmap=1,bone=0.1' ('' for the released weights)
@@ -41,7 +41,7 @@ def parse_loss_weights(spec:str): # e.g. 'heatmap=1,bone=0.1' ('' for the releas
     for item in str(spec or '').replace(' ', '').split(','):
         if not item: continue
         k, eq, v = item.partition('=')
-        if k not in LOSS_WEIGHTS or not eq: raise UsageError(f"--loss_weights {spec!r}: give term=weight pairs with terms among {', '.join(LOSS_WEIGHTS)}")
+        if k not in SIDE_FREE_WEIGHTS or not eq: raise UsageError(f"--loss_weights {spec!r}: give term=weight pairs with terms among {', '.join(SIDE_FREE_WEIGHTS)}")
         try: out[k] = float(v)
         except ValueError: raise UsageError(f'--loss_weights {spec!r}: {v!r} is not a number') from None
     return out
@@ -148,8 +148,7 @@ def train(dataset='synth',  # synth or interhand (ignored on a resume: the run's
     nw = num_workers if num_workers is not None else min(4, max(0, (os.cpu_count() or 1) - 1))
     dls = digit_dataloaders(cfg['data_root'], cfg['trainsplit'], cfg['valsplit'], bs=cfg['iter_batch'], num_workers=nw,
                             trans_test=cfg.get('trans_test', 'rootnet'), seed=seed + start, device=device)
-    model = build_model(cfg['model'], pretrained=None if load_ckpt else cfg.get('pretrained'),  # a resume loads its own weights
-                        fusion=cfg.get('fusion', 'logits'))
+    model = network_for(cfg, pretrained=None if load_ckpt else cfg.get('pretrained'))  # a resume loads its own weights
     learn = digit_learner(dls, model, precision=cfg['precision'], batch_size=cfg['batch_size'], lr=cfg['lr'],
                           lr_dec_epoch=cfg['lr_dec_epoch'], schedule=cfg['schedule'], eval_every_epoch=cfg['eval_every_epoch'],
                           log_dir=log_dir, key=key, config=cfg, loss_weights=parse_loss_weights(cfg.get('loss_weights')))
@@ -196,7 +195,7 @@ def test(eval_on='minival',   # val, test, minival or minitest
          model=None,            # network (default: the checkpoint's; digit for --load_from)
          dataset=None,          # synth or interhand (default: the checkpoint's; interhand for --load_from)
          data_root=None,        # dataset folder (default: the checkpoint's)
-         precision='16',        # 16, bf16 or 32
+         precision='auto',      # auto (fp16 on a GPU, the CPU's fastest path), 16, bf16 or 32
          trans_test='rootnet',  # wrist depths and boxes: rootnet or gt
          test_batch_size=16,    # images per batch
          num_workers=None,      # data loader workers
@@ -215,7 +214,7 @@ def test(eval_on='minival',   # val, test, minival or minitest
     if eval_on not in ('val', 'test', 'minival', 'minitest'): raise UsageError(f'--eval_on must be val, test, minival or minitest, not {eval_on!r}')
     if trans_test not in ('rootnet', 'gt'): raise UsageError(f'--trans_test must be rootnet or gt, not {trans_test!r}')
     ck = load_train_checkpoint(load_ckpt) if load_ckpt else None  # read once: settings here, weights below
-    cfg = checkpoint_config(ck, load_ckpt) if ck else {}
+    cfg = own = checkpoint_config(ck, load_ckpt) if ck else {}  # own: a setting missing there is the old default
     dataset = dataset or cfg.get('dataset', 'interhand')
     if dataset not in DATASET_DEFAULTS: raise UsageError(f"--dataset must be one of {', '.join(DATASET_DEFAULTS)}, not {dataset!r}")
     cfg = {**DATASET_DEFAULTS[dataset], **cfg}
@@ -226,7 +225,7 @@ def test(eval_on='minival',   # val, test, minival or minitest
     device = pick_device(gpu_ids)
     nw = num_workers if num_workers is not None else min(4, max(0, (os.cpu_count() or 1) - 1))
     dls = _eval_dls(root, eval_on, test_batch_size, nw, trans_test, device)
-    net = load_weights(build_model(name, fusion=cfg.get('fusion', 'logits')), ck, load_from)
+    net = load_weights(network_for({**cfg, 'model': name, 'side_free': own.get('side_free', False)}), ck, load_from)
     learn = digit_learner(dls, net, precision=precision, log_dir='logs', key='.', keep_records=bool(dump_preds), task='evaluating')
     if quiet and hasattr(learn, 'progress'): learn.remove_cb(learn.progress)
     print(f'evaluating {name} ({load_ckpt or load_from or "random init"}) on {root} {eval_on} ({len(dls.valid.dataset)} frames), '
@@ -252,7 +251,7 @@ def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missi
                 gpu_ids:str='0',       # GPU index; the CPU is used when there is none (accelerate launch: one GPU per process)
                 trainsplit:str=None,   # train, smalltrain, minitrain, tinytrain
                 valsplit:str=None,     # val, smallval, minival
-                precision:str=None,    # 16 (fp16; fp32 on a CPU), bf16 or 32
+                precision:str=None,    # auto (fp16 on a GPU, the CPU's fastest path), 16, bf16 or 32
                 eval_every_epoch:int=None, # validate every k epochs and after the last (synth 2; interhand 2)
                 lr_dec_epoch:str=None, # epochs after which the lr is multiplied by 0.1, e.g. "40" or "30,40"
                 max_epoch:int=None,    # epochs to train (synth 6; interhand 50)
@@ -266,6 +265,7 @@ def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missi
                 synth_val_frames:int=None, # validation (and test) frames of SynthInterHand to build when missing
                 pretrained:str=None,   # ImageNet weights for the backbone: imagenet (timm downloads them) or a timm HRNet weights file
                 fusion:str=None,       # logits (as released) or probs
+                side_free:bool=None,   # two hand slots that need not know their side, decided after (35_side_free; default off)
                 load_ckpt:str=None,    # resume: logs/<key>/model_dump/last.ckpt
                 log_dir:str='logs',    # runs go to log_dir/<key>
                 seed:int=1,            # random seed
@@ -276,7 +276,7 @@ def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missi
                  valsplit=valsplit, precision=precision, eval_every_epoch=eval_every_epoch, lr_dec_epoch=lr_dec_epoch,
                  max_epoch=max_epoch, min_epoch=min_epoch, lr=lr, schedule=schedule, loss_weights=loss_weights,
                  trans_test=trans_test, synth_frames=synth_frames, synth_val_frames=synth_val_frames, pretrained=pretrained,
-                 fusion=fusion, sync_bn=sync_bn or None)
+                 fusion=fusion, side_free=side_free or None, sync_bn=sync_bn or None)
     from digit.learner import NonFiniteLossError
     try: train(dataset, load_ckpt=load_ckpt, log_dir=log_dir, gpu_ids=gpu_ids, num_workers=num_workers, seed=seed, **flags)
     except NonFiniteLossError as e: raise SystemExit(f'digit-train stopped: {e}')
@@ -287,7 +287,7 @@ def digit_test(eval_on:str='minival', # val, test, minival or minitest
                model:str=None,        # network (default: the checkpoint's; digit for --load_from)
                dataset:str=None,      # synth or interhand (default: the checkpoint's; interhand for --load_from)
                data_root:str=None,    # dataset folder (default: the checkpoint's)
-               precision:str='16',    # 16 (fp16 on a GPU; fp32 on a CPU), bf16 or 32
+               precision:str='auto',  # auto (fp16 on a GPU, the CPU's fastest path), 16, bf16 or 32
                trans_test:str='rootnet', # wrist depths and boxes: rootnet (RootNet's) or gt
                test_batch_size:int=16,# images per batch
                num_workers:int=None,  # data loader workers
