@@ -17,8 +17,8 @@ from .synth_frame import (SPLITS, FRAMES_PER_CAPTURE, CAMS_PER_CAPTURE, HAND_TYP
                                capture_rig, sample_scene, make_frame, rng_box, encode_label_png, _f32)
 
 # %% auto #0
-__all__ = ['CONFIG_NAME', 'synth_main', 'bench_synth_main', 'render_frames', 'assemble_split', 'make_synth_dataset',
-           'digit_synth', 'digit_bench_synth']
+__all__ = ['CONFIG_NAME', 'SYNTH_DEFAULTS', 'synth_main', 'bench_synth_main', 'render_frames', 'assemble_split',
+           'synth_folder_args', 'make_synth_dataset', 'digit_synth', 'digit_bench_synth']
 
 # %% ../nbs/13_synth_dataset.ipynb #aa3c8d21
 def _part_path(out,   # dataset folder
@@ -79,6 +79,7 @@ def assemble_split(out,   # dataset folder
 
 # %% ../nbs/13_synth_dataset.ipynb #f5b237c3
 CONFIG_NAME = 'synth_config.json'
+SYNTH_DEFAULTS = dict(out='data/SynthInterHand', n_train=3000, n_val=200, n_test=200, seed=0)  # the default folder: digit-synth and digit-train share it
 _FORMAT = dict(format='SynthInterHand (InterHand2.6M v1.0 layout)', generator='digit.synth')  # the config's header
 
 def _check_args(counts,        # {split: frames}
@@ -105,6 +106,14 @@ def _check_out(out,  # dataset folder
         diff = {k: (old.get(k), v) for k, v in args.items() if old.get(k) != v}
         if diff: raise UsageError(f'{out} was made with other arguments ' + ', '.join(f'{k}: {a!r} there, {b!r} now' for k, (a, b) in diff.items()) + '; use a new folder or the same arguments')
     return cfg
+
+def synth_folder_args(root): # a dataset folder
+    "The arguments a complete SynthInterHand folder was made with (`n_train`, `n_val`, `n_test`, `seed`, ...); `None` when it holds none."
+    cfg = Path(root)/CONFIG_NAME
+    if not cfg.is_file(): return None
+    try: c = json.loads(cfg.read_text())
+    except (OSError, ValueError) as e: raise UsageError(f'{cfg}: unreadable SynthInterHand config ({e})') from None
+    return c['args'] if isinstance(c, dict) and c.get('complete') and isinstance(c.get('args'), dict) else None
 
 def _pending(out,    # dataset folder
              counts, # {split: frames}
@@ -140,11 +149,11 @@ def _run_jobs(work,     # function of one work unit, returning the frames it ren
     finally:
         if pool: pool.close(); pool.join()
 
-def make_synth_dataset(out='data/SynthInterHand', # output folder
-                       n_train=10000,          # frames in the train split
-                       n_val=1000,             # frames in the val split
-                       n_test=1000,            # frames in the test split
-                       seed=0,                 # dataset seed
+def make_synth_dataset(out=SYNTH_DEFAULTS['out'], # output folder
+                       n_train=SYNTH_DEFAULTS['n_train'], # frames in the train split
+                       n_val=SYNTH_DEFAULTS['n_val'],     # frames in the val split
+                       n_test=SYNTH_DEFAULTS['n_test'],   # frames in the test split
+                       seed=SYNTH_DEFAULTS['seed'],       # dataset seed
                        workers=None,           # processes (default: all cores)
                        hand_type_p=HAND_TYPE_P, # probabilities of right, left, interacting
                        rootnet_noise=(25., 0.05), # RootNet simulation: depth std (mm), box std (fraction)
@@ -177,11 +186,11 @@ def _job(job,           # a work unit: (split, frame indices)
     return render_frames(out, split, indices, seed, hand_type_p, rootnet_noise)
 
 # %% ../nbs/13_synth_dataset.ipynb #5a5db16f
-def digit_synth(out:str='data/SynthInterHand', # output folder
-                n_train:int=10000, # frames in the train split
-                n_val:int=1000,    # frames in the val split
-                n_test:int=1000,   # frames in the test split
-                seed:int=0,        # dataset seed
+def digit_synth(out:str=SYNTH_DEFAULTS['out'],         # output folder
+                n_train:int=SYNTH_DEFAULTS['n_train'], # frames in the train split
+                n_val:int=SYNTH_DEFAULTS['n_val'],     # frames in the val split
+                n_test:int=SYNTH_DEFAULTS['n_test'],   # frames in the test split
+                seed:int=SYNTH_DEFAULTS['seed'],       # dataset seed
                 workers:int=0,     # processes (0: all cores)
                 hand_types:str='0.3,0.3,0.4', # probabilities of right, left, interacting
                 rootnet_depth_noise:float=25., # RootNet simulation: wrist depth noise std (mm)

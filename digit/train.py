@@ -16,6 +16,7 @@ from fastai.torch_core import num_distrib, rank_distrib
 from .cli import console_entry, UsageError
 from .model import network_for, VARIANTS
 from .side_free import SIDE_FREE_WEIGHTS
+from .synth import SYNTH_DEFAULTS
 from .learner import digit_learner, load_train_checkpoint, checkpoint_config, new_run_key, check_batch_split, PRETRAINED
 from .metrics import metric_table, per_joint_table, write_preds_json
 from .files import atomic_write_text
@@ -30,9 +31,10 @@ DATASET_DEFAULTS = dict(
     interhand=dict(data_root='data/InterHand', model='digit', iter_batch=32, batch_size=64, trainsplit='train',
                    valsplit='minival', precision='auto', eval_every_epoch=2, lr_dec_epoch='40', max_epoch=50, lr=1e-4,
                    schedule='step', loss_weights='', side_free=False),
-    synth=dict(data_root='data/SynthInterHand', model='digit_tiny', iter_batch=16, batch_size=16, trainsplit='train',
+    synth=dict(data_root=SYNTH_DEFAULTS['out'], model='digit_tiny', iter_batch=16, batch_size=16, trainsplit='train',
                valsplit='val', precision='auto', eval_every_epoch=2, lr_dec_epoch='', max_epoch=6, lr=2e-3,
-               schedule='one_cycle', synth_frames=3000, synth_val_frames=200, loss_weights='heatmap=1', side_free=False))
+               schedule='one_cycle', synth_frames=SYNTH_DEFAULTS['n_train'], synth_val_frames=SYNTH_DEFAULTS['n_val'],
+               synth_seed=SYNTH_DEFAULTS['seed'], loss_weights='heatmap=1', side_free=False))
 MODELS = tuple(VARIANTS)
 
 def parse_loss_weights(spec:str): # e.g. 'heatmap=1,bone=0.1' ('' for the released weights)
@@ -72,18 +74,20 @@ def pick_device(gpu_ids='0'): # GPU index (the first of a list); '' or 'cpu' for
     if ids: print('notice: no GPU available; running on the CPU')
     return torch.device('cpu')
 
-def ensure_synth(root,            # dataset folder
-                 n_frames=600,    # training frames
-                 n_val=120,       # validation (and test) frames
-                 seed=0):         # dataset seed
-    "Build SynthInterHand at `root`, or finish an interrupted build; a folder made otherwise is refused."
-    from digit.synth import make_synth_dataset, CONFIG_NAME
+def ensure_synth(root,                             # dataset folder
+                 n_frames=SYNTH_DEFAULTS['n_train'], # training frames of a folder to build
+                 n_val=SYNTH_DEFAULTS['n_val'],      # validation (and test) frames of a folder to build
+                 seed=SYNTH_DEFAULTS['seed']):       # dataset seed of a folder to build
+    "A complete SynthInterHand at `root` as it is; else build it (or finish a build begun with the same arguments)."
+    from digit.synth import make_synth_dataset, synth_folder_args
     root = Path(root)
-    done = (root/CONFIG_NAME).exists() and json.loads((root/CONFIG_NAME).read_text()).get('complete')
-    if not done: print(f'building SynthInterHand in {root}: {n_frames} train, {n_val} val, {n_val} test frames ...'); t = time.time()
-    try: make_synth_dataset(root, n_train=n_frames, n_val=n_val, n_test=n_val, seed=seed)
-    except ValueError as e: raise UsageError(f'--data_root {root}: {e}') from None
-    if not done: print(f'built in {time.time() - t:.0f} s')
+    args = synth_folder_args(root)
+    if args is None:
+        print(f'building SynthInterHand in {root}: {n_frames:,} train, {n_val:,} val, {n_val:,} test frames, seed {seed} ...'); t = time.time()
+        try: make_synth_dataset(root, n_train=n_frames, n_val=n_val, n_test=n_val, seed=seed)
+        except ValueError as e: raise UsageError(f'--data_root {root}: {e}') from None
+        print(f'built in {time.time() - t:.0f} s'); args = synth_folder_args(root)
+    print(f"{root}: {args['n_train']:,} train / {args['n_val']:,} val frames, seed {args['seed']}")
     return root
 
 def check_data_root(root,             # dataset folder
@@ -139,7 +143,7 @@ def train(dataset='synth',  # synth or interhand (ignored on a resume: the run's
     else: device = pick_device(gpu_ids)
     torch.manual_seed(seed + start)
     if cfg['dataset'] == 'synth':
-        build = (ensure_synth, cfg['data_root'], cfg.get('synth_frames', 600), cfg.get('synth_val_frames', 120))
+        build = (ensure_synth, cfg['data_root'], cfg['synth_frames'], cfg['synth_val_frames'], cfg.get('synth_seed', SYNTH_DEFAULTS['seed']))
         if world > 1:
             from fastai.distributed import rank0_first
             rank0_first(*build)  # rank 0 builds, the others then find it built
@@ -263,6 +267,7 @@ def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missi
                 trans_test:str=None,   # validation wrist depths and boxes: rootnet or gt
                 synth_frames:int=None, # training frames of SynthInterHand to build when missing
                 synth_val_frames:int=None, # validation (and test) frames of SynthInterHand to build when missing
+                synth_seed:int=None,   # dataset seed of SynthInterHand to build when missing
                 pretrained:str=None,   # ImageNet weights for the backbone: imagenet (timm downloads them) or a timm HRNet weights file
                 fusion:str=None,       # logits (as released) or probs
                 side_free:bool=None,   # two hand slots that need not know their side, decided after (35_side_free; default off)
@@ -275,7 +280,7 @@ def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missi
     flags = dict(data_root=data_root, model=model, iter_batch=iter_batch, batch_size=batch_size, trainsplit=trainsplit,
                  valsplit=valsplit, precision=precision, eval_every_epoch=eval_every_epoch, lr_dec_epoch=lr_dec_epoch,
                  max_epoch=max_epoch, min_epoch=min_epoch, lr=lr, schedule=schedule, loss_weights=loss_weights,
-                 trans_test=trans_test, synth_frames=synth_frames, synth_val_frames=synth_val_frames, pretrained=pretrained,
+                 trans_test=trans_test, synth_frames=synth_frames, synth_val_frames=synth_val_frames, synth_seed=synth_seed, pretrained=pretrained,
                  fusion=fusion, side_free=side_free or None, sync_bn=sync_bn or None)
     from digit.learner import NonFiniteLossError
     try: train(dataset, load_ckpt=load_ckpt, log_dir=log_dir, gpu_ids=gpu_ids, num_workers=num_workers, seed=seed, **flags)
