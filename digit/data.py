@@ -23,7 +23,8 @@ from fastai.data.load import DataLoader  # after digit: its package quietens fas
 from fastai.data.core import DataLoaders
 
 # %% auto #0
-__all__ = ['DigitDataError', 'FrameFiles', 'HandCrops', 'show_batch', 'batch_to_float', 'DigitDL', 'digit_dataloaders']
+__all__ = ['DigitDataError', 'FrameFiles', 'HandCrops', 'show_batch', 'batch_to_float', 'DigitDL', 'default_num_workers',
+           'digit_dataloaders']
 
 # %% ../nbs/25_dataset.ipynb #6e398a69
 class DigitDataError(RuntimeError):
@@ -226,19 +227,23 @@ class DigitDL(DataLoader):
         "Crops with their target skeletons and (where valid) part masks (`show_batch`)."
         show_batch(b if b is not None else self.one_batch(), **kwargs)
 
+def default_num_workers():
+    "Data loader workers when none are given: all cores but one (the training process needs one), at most 4."
+    return min(4, max(0, (os.cpu_count() or 1) - 1))
+
 @delegates(HandCrops, but=['split', 'train', 'trans_test', 'ann'])
 def digit_dataloaders(root,                      # dataset folder
                       train_split='train',       # training split or subset
                       valid_split='minival',     # validation split or subset
                       bs=32,                     # batch size
-                      num_workers=None,          # worker processes (default: all cores but one)
+                      num_workers=None,          # worker processes (default: `default_num_workers()`)
                       trans_test='rootnet',      # validation box and wrist depths: 'rootnet' or 'gt'
                       seed=None,                 # seed for the shuffling and the augmentation
                       device=None,               # where batches go (None: they stay on the CPU for the caller to move)
                       drop_last=True,            # drop the last partial training batch
                       **kwargs):                 # passed to both `HandCrops` (`mask_source`, `mask_remap`, ...)
     "fastai `DataLoaders` of `(img [B,3,256,256], target)` for training and validation."
-    if num_workers is None: num_workers = max(0, (os.cpu_count() or 1) - 1)
+    if num_workers is None: num_workers = default_num_workers()
     if seed is not None: torch.manual_seed(seed)
     tr = HandCrops(root, train_split, train=True, **kwargs)
     va = HandCrops(root, valid_split, train=False, trans_test=trans_test, **kwargs)

@@ -149,8 +149,7 @@ def train(dataset='synth',  # synth or interhand (ignored on a resume: the run's
             rank0_first(*build)  # rank 0 builds, the others then find it built
         else: build[0](*build[1:])
     from digit.data import digit_dataloaders
-    nw = num_workers if num_workers is not None else min(4, max(0, (os.cpu_count() or 1) - 1))
-    dls = digit_dataloaders(cfg['data_root'], cfg['trainsplit'], cfg['valsplit'], bs=cfg['iter_batch'], num_workers=nw,
+    dls = digit_dataloaders(cfg['data_root'], cfg['trainsplit'], cfg['valsplit'], bs=cfg['iter_batch'], num_workers=num_workers,
                             trans_test=cfg.get('trans_test', 'rootnet'), seed=seed + start, device=device)
     model = network_for(cfg, pretrained=None if load_ckpt else cfg.get('pretrained'))  # a resume loads its own weights
     learn = digit_learner(dls, model, precision=cfg['precision'], batch_size=cfg['batch_size'], lr=cfg['lr'],
@@ -177,9 +176,9 @@ def train(dataset='synth',  # synth or interhand (ignored on a resume: the run's
 
 # %% ../nbs/43_train.ipynb #d84f21df
 def _eval_dls(root, split, bs, num_workers, trans_test, device):
-    from digit.data import HandCrops, DigitDL
+    from digit.data import HandCrops, DigitDL, default_num_workers
     ds = HandCrops(root, split, train=False, trans_test=trans_test)
-    dl = DigitDL(ds, bs=bs, shuffle=False, num_workers=num_workers)
+    dl = DigitDL(ds, bs=bs, shuffle=False, num_workers=default_num_workers() if num_workers is None else num_workers)
     return DataLoaders(dl, dl, device=device)
 
 def load_weights(model,          # a network from `build_model`
@@ -227,8 +226,7 @@ def test(eval_on='minival',   # val, test, minival or minitest
     if name not in MODELS: raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {name!r}")
     check_data_root(root, dataset, must_exist=True)  # evaluation needs the data to be there, whatever the dataset
     device = pick_device(gpu_ids)
-    nw = num_workers if num_workers is not None else min(4, max(0, (os.cpu_count() or 1) - 1))
-    dls = _eval_dls(root, eval_on, test_batch_size, nw, trans_test, device)
+    dls = _eval_dls(root, eval_on, test_batch_size, num_workers, trans_test, device)
     net = load_weights(network_for({**cfg, 'model': name, 'side_free': own.get('side_free', False)}), ck, load_from)
     learn = digit_learner(dls, net, precision=precision, log_dir='logs', key='.', keep_records=bool(dump_preds), task='evaluating')
     if quiet and hasattr(learn, 'progress'): learn.remove_cb(learn.progress)
