@@ -6,7 +6,7 @@ Docs: https://digit-hands.github.io/digit/learner.html.md"""
 
 # %% ../nbs/42_learner.ipynb #9ea70fca
 from __future__ import annotations
-import csv, importlib.util, io, json, math, os, time, uuid, warnings
+import csv, importlib.util, io, json, math, time, uuid, warnings
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -49,7 +49,7 @@ class DigitMixedPrecision(MixedPrecision):
         self.autocast = torch.autocast(self.device_type, dtype=dtype)
         self.learn.scaler = torch.amp.GradScaler(self.device_type, enabled=dtype == torch.float16)
         if self.scaler_state: self.learn.scaler.load_state_dict(self.scaler_state)
-        self.scales = []
+        self.scales = []  # fastai's before_step appends the loss scale of every step here
 
     def after_pred(self):
         p = self.pred

@@ -6,14 +6,14 @@ Docs: https://digit-hands.github.io/digit/predict.html.md"""
 
 # %% ../nbs/50_predict.ipynb #af77ffbc
 from __future__ import annotations
-import json, math, os, sys, warnings
+import json, sys
 from pathlib import Path
 import numpy as np
 import cv2
 import torch
 import matplotlib
 import matplotlib.pyplot as plt
-from .hands import ROOTS, vec_to_hand_type, root_relative
+from .hands import vec_to_hand_type, root_relative
 from .crop import square_box, crop_affine, invert_affine, warp_image, CROP, HM
 from .lifting import joints_to_uvd, uvd_to_cam, bins_to_mm
 from .draw import draw_skeleton, show_image, show_parts, plot_skeleton_3d

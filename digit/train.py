@@ -6,10 +6,9 @@ Docs: https://digit-hands.github.io/digit/train.html.md"""
 
 # %% ../nbs/43_train.ipynb #e8dadffb
 from __future__ import annotations
-import json, os, sys, time, warnings
+import json, sys, time, warnings
 from contextlib import nullcontext
 from pathlib import Path
-import numpy as np
 import torch
 from fastai.data.core import DataLoaders
 from fastai.torch_core import num_distrib, rank_distrib
