@@ -23,7 +23,8 @@ from .files import atomic_write_text
 
 # %% auto #0
 __all__ = ['DATASET_DEFAULTS', 'MODELS', 'train_main', 'test_main', 'parse_loss_weights', 'resolve_config', 'pick_device',
-           'ensure_synth', 'check_data_root', 'train', 'load_weights', 'test', 'digit_train', 'digit_test']
+           'ensure_synth', 'check_data_root', 'train', 'load_weights', 'init_from_weights', 'test', 'digit_train',
+           'digit_test']
 
 # %% ../nbs/43_train.ipynb #05ce0556
 DATASET_DEFAULTS = dict(
@@ -151,6 +152,9 @@ def train(dataset='synth',  # synth or interhand (ignored on a resume: the run's
     dls = digit_dataloaders(cfg['data_root'], cfg['trainsplit'], cfg['valsplit'], bs=cfg['iter_batch'], num_workers=num_workers,
                             trans_test=cfg.get('trans_test', 'rootnet'), seed=seed + start, device=device)
     model = network_for(cfg, pretrained=None if load_ckpt else cfg.get('pretrained'))  # a resume loads its own weights
+    if cfg.get('init_from') and not load_ckpt:
+        fresh = init_from_weights(model, cfg['init_from'])
+        say(f"starting from {cfg['init_from']}'s weights; {len(fresh)} tensors of its own: {', '.join(sorted({k.split('.')[0] for k in fresh})) or 'none'}")
     learn = digit_learner(dls, model, precision=cfg['precision'], batch_size=cfg['batch_size'], lr=cfg['lr'],
                           lr_dec_epoch=cfg['lr_dec_epoch'], schedule=cfg['schedule'], eval_every_epoch=cfg['eval_every_epoch'],
                           log_dir=log_dir, key=key, config=cfg, loss_weights=parse_loss_weights(cfg.get('loss_weights')))
@@ -190,6 +194,16 @@ def load_weights(model,          # a network from `build_model`
         from digit.checkpoint import load_digit_checkpoint
         load_digit_checkpoint(load_from, model)
     return model
+
+def init_from_weights(model,  # a network from `build_model`
+                      source): # a digit checkpoint file or a shipped model's name ('synth')
+    "Start `model` from another network's weights, every tensor whose name and shape match; returns the names it left as they were."
+    from digit.predict import load_network  # the one loader of networks: its checks and errors
+    theirs, own = load_network(source)[0].state_dict(), model.state_dict()
+    take = {k: v for k, v in theirs.items() if k in own and own[k].shape == v.shape}
+    if not take: raise UsageError(f'--init_from {source}: no weight of it fits a {type(model).__name__}')
+    model.load_state_dict(take, strict=False)
+    return sorted(set(own) - set(take))
 
 def test(eval_on='minival',   # val, test, minival or minitest
          load_ckpt=None,        # a digit checkpoint
@@ -266,6 +280,7 @@ def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missi
                 synth_val_frames:int=None, # validation (and test) frames of SynthInterHand to build when missing
                 synth_seed:int=None,   # dataset seed of SynthInterHand to build when missing
                 pretrained:str=None,   # ImageNet weights for the backbone: imagenet (timm downloads them) or a timm HRNet weights file
+                init_from:str=None,    # start from a digit checkpoint's or shipped model's weights (those that fit), e.g. synth
                 fusion:str=None,       # logits (as released) or probs
                 side_free:bool=None,   # two hand slots that need not know their side, decided after (35_side_free; default off)
                 load_ckpt:str=None,    # resume: logs/<key>/model_dump/last.ckpt
@@ -277,7 +292,7 @@ def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missi
     flags = dict(data_root=data_root, model=model, iter_batch=iter_batch, batch_size=batch_size, trainsplit=trainsplit,
                  valsplit=valsplit, precision=precision, eval_every_epoch=eval_every_epoch, lr_dec_epoch=lr_dec_epoch,
                  max_epoch=max_epoch, min_epoch=min_epoch, lr=lr, schedule=schedule, loss_weights=loss_weights,
-                 trans_test=trans_test, synth_frames=synth_frames, synth_val_frames=synth_val_frames, synth_seed=synth_seed, pretrained=pretrained,
+                 trans_test=trans_test, synth_frames=synth_frames, synth_val_frames=synth_val_frames, synth_seed=synth_seed, pretrained=pretrained, init_from=init_from,
                  fusion=fusion, side_free=side_free or None, sync_bn=sync_bn or None)
     from digit.learner import NonFiniteLossError
     try: train(dataset, load_ckpt=load_ckpt, log_dir=log_dir, gpu_ids=gpu_ids, num_workers=num_workers, seed=seed, **flags)
