@@ -16,8 +16,8 @@ from .hands import N_JOINTS, N_PART_CLASSES
 from .crop import HM, SEGM
 
 # %% auto #0
-__all__ = ['bench_model_main', 'count_gflops', 'median_time', 'synthetic_loss', 'train_step_fn', 'bench_variant',
-           'format_results', 'digit_bench_model']
+__all__ = ['bench_model_main', 'count_gflops', 'median_time', 'synthetic_loss', 'train_step_fn', 'bench_variant', 'matmul_gflops',
+           'cpu_paths', 'format_cpu_paths', 'format_results', 'digit_bench_model']
 
 # %% ../nbs/34_bench_model.ipynb #5832f5e6
 def count_gflops(model,    # a network taking [1,3,size,size] (on any device, 'meta' included)
@@ -55,12 +55,14 @@ def synthetic_loss(out, # network output dict
 def train_step_fn(model,        # network
                   bs,           # batch size
                   device='cpu', # 'cpu' or 'cuda'
-                  dtype=None):  # autocast dtype, or None for float32
+                  dtype=None,   # autocast dtype, or None for float32
+                  channels_last=True): # images in channels_last (the model should be too)
     "A closure doing one Adam training step on a random batch (autocast + grad scaling for fp16)."
     model.train()
     opt = torch.optim.Adam(model.parameters(), lr=1e-4)
     scaler = torch.amp.GradScaler(device, enabled=dtype == torch.float16)
-    img = torch.rand(bs, 3, 256, 256, device=device).contiguous(memory_format=torch.channels_last)
+    img = torch.rand(bs, 3, 256, 256, device=device)
+    if channels_last: img = img.contiguous(memory_format=torch.channels_last)
     def step():
         with torch.autocast(device, dtype=dtype or torch.float32, enabled=dtype is not None):
             loss = synthetic_loss(model(img), bs)
@@ -103,6 +105,42 @@ def bench_variant(name,                # a variant of `build_model`
         del gm; torch.cuda.empty_cache()
     return r
 
+# %% ../nbs/34_bench_model.ipynb #d7ae7d9e
+def matmul_gflops(dtype=torch.float32, # precision of the product
+                  n=2048,              # the matrices' side
+                  iters=3):            # timed products
+    "GFLOP/s of an n x n matrix product on the CPU in `dtype` (the rate the CPU's matrix units give)."
+    a, b = torch.randn(n, n).to(dtype), torch.randn(n, n).to(dtype)
+    return 2 * n ** 3 / median_time(lambda: a @ b, iters) / 1e9
+
+def cpu_paths(name='digit_tiny', # a variant of `build_model`
+              bs=16,             # training batch
+              iters=3):          # timed steps per path
+    "Training img/s of `name` for fp32/bf16 x NCHW/channels_last, with ratios to fp32 NCHW and the fraction of matmul GFLOP/s."
+    from digit.learner import cpu_path
+    step_gflop = 3 * count_gflops(build_model(name).to('meta'))  # per image: forward + backward (twice the forward)
+    mm = {dn: matmul_gflops(dt) for dn, dt in (('fp32', torch.float32), ('bf16', torch.bfloat16))}
+    rows = []
+    for dn, dt in (('fp32', None), ('bf16', torch.bfloat16)):
+        for cl in (False, True):
+            torch.manual_seed(0)
+            m = build_model(name)
+            if cl: m = m.to(memory_format=torch.channels_last)
+            ips = bs / median_time(train_step_fn(m, bs, 'cpu', dt, channels_last=cl), iters)
+            rows.append(dict(precision=dn, channels_last=cl, img_s=ips, gflop_s=ips * step_gflop, of_matmul=ips * step_gflop / mm[dn]))
+    for r in rows: r['ratio'] = r['img_s'] / rows[0]['img_s']
+    return dict(variant=name, batch=bs, cpu=cpu_path()[2], matmul_gflop_s=mm, rows=rows)
+
+def format_cpu_paths(r): # a `cpu_paths` result
+    "The paths as a small table, with the one `cpu_path` picks for this machine."
+    out = [f"{r['variant']} training, batch {r['batch']}; {r['cpu']} (chosen by cpu_path)",
+           f"matmul 2048x2048: fp32 {r['matmul_gflop_s']['fp32']:.0f} GFLOP/s, bf16 {r['matmul_gflop_s']['bf16']:.0f} GFLOP/s",
+           f"{'precision':10s}{'layout':>14s}{'img/s':>8s}{'x fp32 NCHW':>13s}{'GFLOP/s':>9s}{'of matmul':>11s}"]
+    for x in r['rows']:
+        out.append(f"{x['precision']:10s}{'channels_last' if x['channels_last'] else 'NCHW':>14s}{x['img_s']:8.1f}"
+                   f"{x['ratio']:13.2f}{x['gflop_s']:9.0f}{100 * x['of_matmul']:10.0f}%")
+    return '\n'.join(out)
+
 # %% ../nbs/34_bench_model.ipynb #eea4d334
 def format_results(rows): # list of dicts from `bench_variant`
     "A plain-text table, one line per variant and measurement group."
@@ -122,7 +160,8 @@ def digit_bench_model(variants:str='digit_tiny,baseline,digit', # comma-separate
                       batch:int=32,       # eval batch for CPU images/s
                       train_batch:int=8,  # CPU training batch
                       compile:bool=False, # also time torch.compile(fullgraph=True) (slow to compile on CPU)
-                      threads:int=0):     # torch CPU threads (0: PyTorch's default)
+                      threads:int=0,      # torch CPU threads (0: PyTorch's default)
+                      paths:bool=True):   # also time the first variant's CPU paths (fp32/bf16 x NCHW/channels_last)
     "Print parameters, GFLOPs, CPU latency/throughput, training speed (and GPU mixed precision) per DIGIT variant."
     names = [v.strip() for v in variants.split(',') if v.strip()]
     bad = [v for v in names if v not in VARIANTS]
@@ -137,6 +176,7 @@ def digit_bench_model(variants:str='digit_tiny,baseline,digit', # comma-separate
         rows.append(bench_variant(name, iters, batch, train_batch, compile))
         print(f'... {name} done', flush=True)
     print(format_results(rows))
+    if paths: print(format_cpu_paths(cpu_paths(names[0], train_batch * 2, iters)))
     return rows
 
 bench_model_main = console_entry(digit_bench_model, 'digit-bench-model')
