@@ -105,7 +105,7 @@ def bench_variant(name,                # a variant of `build_model`
         del gm; torch.cuda.empty_cache()
     return r
 
-# %% ../nbs/34_bench_model.ipynb #d7ae7d9e
+# %% ../nbs/34_bench_model.ipynb #02f33f68
 def matmul_gflops(dtype=torch.float32, # precision of the product
                   n=2048,              # the matrices' side
                   iters=3):            # timed products
