@@ -11,12 +11,15 @@ from pathlib import Path
 from fastcore.script import anno_parser
 
 # %% auto #0
-__all__ = ['UsageError', 'cli_parser', 'run_cli', 'console_entry', 'on_terminal', 'progress', 'check_folder', 'check_file',
-           'check_out_folder', 'run_command']
+__all__ = ['UsageError', 'OutputError', 'cli_parser', 'run_cli', 'console_entry', 'on_terminal', 'progress', 'check_folder',
+           'check_file', 'check_out_folder', 'run_command']
 
 # %% ../nbs/02_cli.ipynb #d7bfd836
 class UsageError(ValueError):
     "A mistake in what the user asked for (a flag value, a missing or empty folder, a wrong file): one line, exit 1; a `ValueError`."
+
+class OutputError(OSError):
+    "An output that could not be written (a full disk, a folder without write permission): one line naming the file and the cause, exit 1."
 
 def _snake(arg): # one command-line word
     "`--dashed-name[=v]` -> `--dashed_name[=v]`; other words unchanged."
@@ -51,6 +54,7 @@ def console_entry(func,      # the function to expose
     def main():
         try: res = run_cli(func, prog=prog)
         except UsageError as e: sys.exit(f'{prog}: error: ' + ' '.join(l.strip() for l in str(e).splitlines()))  # one line on stderr, exit status 1
+        except OutputError as e: sys.exit(f'{prog}: error: ' + str(e).strip().splitlines()[-1].strip())  # the last line: fastai prefixes the callback's name
         return res if isinstance(res, int) else None  # console scripts exit with what this returns
     main.__doc__ = func.__doc__
     return main

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os, tempfile, threading
 from contextlib import contextmanager
 from pathlib import Path
+from .cli import OutputError
 
 # %% auto #0
 __all__ = ['atomic_path', 'atomic_write_bytes', 'atomic_write_text', 'atomic_torch_save', 'atomic_savefig']
@@ -25,14 +26,19 @@ def _default_mode():
 @contextmanager
 def atomic_path(path): # destination file; its folder is created when missing
     "Context manager yielding a temporary path beside `path`; moved onto `path` on success, deleted on failure."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp'); os.close(fd)
+    except OSError as e: raise OutputError(f'cannot write {path}: {e.strerror or e}') from None
     try:
         yield Path(tmp)
         os.chmod(tmp, _default_mode())  # mkstemp's 0600 would make every output private
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as e:
         if os.path.exists(tmp): os.remove(tmp)
+        if isinstance(e, OSError) and not isinstance(e, OutputError):  # a full disk, a read-only folder: say which file
+            raise OutputError(f'cannot write {path}: {e.strerror or e}') from None
         raise
 
 # %% ../nbs/03_files.ipynb #b268f7fc
