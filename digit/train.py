@@ -6,8 +6,8 @@ Docs: https://digit-hands.github.io/digit/train.html.md"""
 
 # %% ../nbs/43_train.ipynb #e8dadffb
 from __future__ import annotations
-import json, sys, time, warnings
-from contextlib import nullcontext
+import json, signal, sys, threading, time, warnings
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import torch
 from fastai.data.core import DataLoaders
@@ -103,6 +103,24 @@ def check_data_root(root,             # dataset folder
         if not any(root.iterdir()): raise UsageError(f'--data_root {root}: the folder is empty; it should hold {name} (annotations/, images/)')
     return root
 
+@contextmanager
+def _signals_interrupt():
+    "SIGTERM stops training as Ctrl-C does (a `KeyboardInterrupt`), and Ctrl-C does even where SIGINT was ignored (a background job)."
+    if threading.current_thread() is not threading.main_thread(): yield; return  # handlers belong to the main thread
+    def stop(signum, frame): raise KeyboardInterrupt(signal.Signals(signum).name)
+    old = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    try: yield
+    finally:
+        for s, h in old.items(): signal.signal(s, h)
+
+def _stopped_message(learn, max_epoch): # the interrupted learner; the run's epochs
+    "Where an interrupted run stopped, what is saved, and the command that resumes it."
+    ckpt = learn.run_dir / 'model_dump' / 'last.ckpt'
+    where = f'stopped during epoch {learn.epoch + 1} of {max_epoch}'
+    if not ckpt.exists(): return f'{where}: no epoch had finished, so there is nothing to resume; start the run again'
+    done = int(load_train_checkpoint(ckpt)['epoch'])
+    return f'{where}; epochs 1-{done} are saved in {ckpt}\nresume: digit-train --load_ckpt {ckpt}'
+
 def _next_steps(ckpt, dataset): # the run's last.ckpt; its dataset
     "What to run next on a checkpoint, as the user would type it."
     split = 'test' if dataset == 'synth' else 'minitest'
@@ -166,7 +184,10 @@ def train(dataset='synth',  # synth or interhand (ignored on a resume: the run's
     if load_ckpt: start = learn.resume_from(load_ckpt)
     if world > 1: ctx = learn.data_parallel_ctx(sync_bn=cfg.get('sync_bn', False))
     else: ctx = nullcontext()
-    with ctx: learn.fit_digit(int(cfg['max_epoch']), start)
+    try:
+        with ctx, _signals_interrupt(): learn.fit_digit(int(cfg['max_epoch']), start)
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (a scheduler's stop): say where the run is and how to go on
+        say(_stopped_message(learn, int(cfg['max_epoch']))); raise
     s = learn.metrics[0].ev.summary()  # in a data-parallel run: summed over every process's frames
     if s['counts']['frames'] and rank == 0:
         print(metric_table(s))
@@ -297,6 +318,7 @@ def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missi
     from digit.learner import NonFiniteLossError
     try: train(dataset, load_ckpt=load_ckpt, log_dir=log_dir, gpu_ids=gpu_ids, num_workers=num_workers, seed=seed, **flags)
     except NonFiniteLossError as e: raise SystemExit(f'digit-train stopped: {e}')
+    except KeyboardInterrupt: raise SystemExit(130)  # train said where it stopped; 130: stopped by a signal, as shells report Ctrl-C
 
 def digit_test(eval_on:str='minival', # val, test, minival or minitest
                load_ckpt:str=None,    # a digit checkpoint: logs/<key>/model_dump/last.ckpt or best.ckpt
