@@ -6,7 +6,7 @@ Docs: https://digit-hands.github.io/digit/learner.html.md"""
 
 # %% ../nbs/42_learner.ipynb #9ea70fca
 from __future__ import annotations
-import csv, importlib.util, io, json, math, time, uuid, warnings
+import csv, importlib.util, io, json, math, pickle, time, uuid, warnings
 from functools import partial
 from pathlib import Path
 import numpy as np
@@ -31,10 +31,11 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'TABLE_COLUMNS', 'PRETRAINED', 'WEIGHTS_DIR', 'DigitMixedPrecision', 'cpu_path', 'precision_callbacks',
-           'step_lr', 'StepLR', 'EvalEvery', 'NonFiniteLossError', 'NonFiniteGuard', 'table_line', 'TermLogger',
-           'read_log', 'write_log', 'plot_log', 'load_train_checkpoint', 'checkpoint_config', 'pretrained_path',
-           'weights_path', 'plain', 'Checkpoint', 'check_batch_split', 'new_run_key', 'RunState', 'digit_learner']
+__all__ = ['PRECISIONS', 'TABLE_COLUMNS', 'CHECKPOINT_FORMAT', 'PRETRAINED', 'WEIGHTS_DIR', 'DigitMixedPrecision', 'cpu_path',
+           'precision_callbacks', 'step_lr', 'StepLR', 'EvalEvery', 'NonFiniteLossError', 'NonFiniteGuard',
+           'table_line', 'TermLogger', 'read_log', 'write_log', 'plot_log', 'read_weights_file',
+           'load_train_checkpoint', 'load_into', 'checkpoint_config', 'pretrained_path', 'weights_path', 'plain',
+           'Checkpoint', 'check_batch_split', 'new_run_key', 'RunState', 'digit_learner']
 
 # %% ../nbs/42_learner.ipynb #3ddbd102
 class DigitMixedPrecision(MixedPrecision):
@@ -208,16 +209,45 @@ def plot_log(rows): # rows of `log.csv` (dicts), or its path
     return fig
 
 # %% ../nbs/42_learner.ipynb #2020c734
-def load_train_checkpoint(path): # a `last.ckpt` / `best.ckpt`, or the name of a shipped model (`PRETRAINED`)
-    "The checkpoint dict, read safely (`weights_only=True`), with a clear error for a wrong file."
+CHECKPOINT_FORMAT = 1  # the layout of the checkpoints this digit writes; a larger number comes from a newer digit
+
+def read_weights_file(path): # a checkpoint or weights file, or the name of a shipped model (`PRETRAINED`)
+    "What a weights file holds, read safely (`weights_only=True`): a `UsageError` of one line for a missing, truncated or code-carrying file."
     path = weights_path(path)
     if path.is_dir(): raise UsageError(f'{path}: a folder, not a checkpoint file (e.g. {path}/model_dump/last.ckpt)')
     if not path.is_file(): raise UsageError(f'{path}: no such checkpoint file')
-    try: ck = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise UsageError(f'{path}: not a readable digit checkpoint ({type(e).__name__}: {str(e).splitlines()[0][:200]})') from None
+    try: return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        msg = str(e)
+        if isinstance(e, pickle.UnpicklingError) and 'GLOBAL' in msg:  # weights_only met a class or function to call
+            raise UsageError(f'{path}: refused: it holds Python objects, not only tensors, and loading it could run code; digit reads weights only') from None
+        raise UsageError(f'{path}: truncated or not a PyTorch file (it cannot be read as one: was its copy or download cut short?)') from None
+
+def load_train_checkpoint(path): # a `last.ckpt` / `best.ckpt`, or the name of a shipped model (`PRETRAINED`)
+    "The checkpoint dict, read safely (`read_weights_file`), with a clear error for a wrong file or a newer format."
+    ck, path = read_weights_file(path), weights_path(path)
     if not isinstance(ck, dict) or 'model' not in ck or 'epoch' not in ck:
         raise UsageError(f'{path}: not a digit training checkpoint (expected keys model, opt, epoch; got {list(ck)[:5] if isinstance(ck, dict) else type(ck).__name__})')
+    fmt = ck.get('format', 1)
+    if not isinstance(fmt, int) or fmt > CHECKPOINT_FORMAT:
+        raise UsageError(f'{path}: written by a newer digit (checkpoint format {fmt}; this one reads up to {CHECKPOINT_FORMAT}): upgrade digit to read it')
     return ck
+
+def load_into(model, # a network
+              state, # its state dict, from a checkpoint
+              path): # the checkpoint's file, for the message
+    "`model.load_state_dict(state)`, or one line saying whose weights they are not: missing, unexpected and misshapen tensors."
+    own = model.state_dict()
+    missing = [k for k in own if k not in state]
+    extra = [k for k in state if k not in own]
+    shapes = [k for k in own if k in state and hasattr(state[k], 'shape') and tuple(state[k].shape) != tuple(own[k].shape)]
+    if missing or extra or shapes:
+        eg = (f'{shapes[0]} is {tuple(state[shapes[0]].shape)} there, {tuple(own[shapes[0]].shape)} here' if shapes else
+              f'e.g. {(missing or extra)[0]} is {"missing" if missing else "unexpected"}')
+        raise UsageError(f'{path}: weights of another network than this {type(model).__name__} ({len(missing)} tensors missing, '
+                         f'{len(extra)} unexpected, {len(shapes)} of other shapes; {eg})')
+    model.load_state_dict(state)
+    return model
 
 def checkpoint_config(ck,   # a digit checkpoint dict (`load_train_checkpoint`)
                       path): # its file, named in the message
@@ -265,7 +295,7 @@ class Checkpoint(Callback):
         # fastai's one-cycle puts numpy numbers into the optimiser's hyper-parameters: store plain ones
         model = self.model.module if isinstance(self.model, DistributedDataParallel) else self.model  # no 'module.' prefixes
         return dict(model=model.state_dict(), opt=plain(self.opt.state_dict()), scaler=scaler.state_dict() if scaler else {},
-                    epoch=self.epoch + 1, best=self.best, monitor=self.monitor, config=json.dumps(self.config))
+                    epoch=self.epoch + 1, best=self.best, monitor=self.monitor, config=json.dumps(self.config), format=CHECKPOINT_FORMAT)
     def after_epoch(self):
         if not self.ran: return
         m = {m.name: m.value for m in self.learn.metrics}.get(self.monitor)
@@ -348,7 +378,7 @@ def digit_learner(dls,               # fastai DataLoaders of (img, target dict)
 def resume_from(self:Learner, path): # the run's `last.ckpt`
     "Restore model, optimiser, scaler and best metric from a checkpoint; the number of finished epochs."
     ck = load_train_checkpoint(path)
-    self.model.load_state_dict(ck['model'])
+    load_into(self.model, ck['model'], path)
     self.model.to(self.dls.device if getattr(self.dls, 'device', None) is not None else 'cpu')
     self.create_opt()
     if ck.get('opt'): self.opt.load_state_dict(ck['opt'])

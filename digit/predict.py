@@ -18,7 +18,7 @@ from .crop import square_box, crop_affine, invert_affine, warp_image, CROP, HM
 from .lifting import joints_to_uvd, uvd_to_cam, bins_to_mm
 from .draw import draw_skeleton, show_image, show_parts, plot_skeleton_3d
 from .cli import console_entry, progress, UsageError
-from .learner import pretrained_path, weights_path, checkpoint_config
+from .learner import pretrained_path, weights_path, checkpoint_config, read_weights_file, load_train_checkpoint, load_into
 from .files import atomic_write_text, atomic_savefig
 
 # %% auto #0
@@ -125,16 +125,12 @@ def load_network(path, # a digit checkpoint (.ckpt), a released/plain state dict
                  device='cpu'): # where to put the network
     "(network in eval mode, its name) from a checkpoint file; `network.run_config` holds its run's settings ({} if released)."
     from digit.model import network_for
-    path = weights_path(path)
-    if not path.is_file(): raise FileNotFoundError(f'{path}: no such checkpoint')
-    try: ck = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise ValueError(f'{path}: not a readable checkpoint ({type(e).__name__}: {e})') from None
+    ck, path = read_weights_file(path), weights_path(path)  # the one safe read, with its errors
     if isinstance(ck, dict) and 'model' in ck and 'epoch' in ck:  # ours
+        ck = load_train_checkpoint(path)  # its format checked
         cfg = checkpoint_config(ck, path)
         name = cfg.get('model', 'digit')
-        net = network_for(cfg)
-        try: net.load_state_dict(ck['model'])
-        except RuntimeError as e: raise ValueError(f'{path}: weights do not fit a {name} network: {str(e)[:500]}') from None
+        net = load_into(network_for(cfg), ck['model'], path)
     else:
         from digit.checkpoint import load_digit_checkpoint
         name, net, cfg = 'digit', load_digit_checkpoint(path), {}

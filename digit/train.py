@@ -16,7 +16,7 @@ from .cli import console_entry, UsageError
 from .model import network_for, VARIANTS
 from .side_free import SIDE_FREE_WEIGHTS
 from .synth import SYNTH_DEFAULTS
-from .learner import digit_learner, load_train_checkpoint, checkpoint_config, new_run_key, check_batch_split, PRETRAINED
+from .learner import digit_learner, load_train_checkpoint, load_into, checkpoint_config, new_run_key, check_batch_split, PRETRAINED
 from .metrics import metric_table, per_joint_table, write_preds_json
 from .files import atomic_write_text
 
@@ -210,7 +210,8 @@ def load_weights(model,          # a network from `build_model`
                  load_from=None): # a released/plain state dict file
     "Put a digit checkpoint's (`load_ckpt`) or a released/plain state dict's (`load_from`) weights into `model`."
     if load_ckpt:
-        model.load_state_dict((load_ckpt if isinstance(load_ckpt, dict) else load_train_checkpoint(load_ckpt))['model'])
+        ck = load_ckpt if isinstance(load_ckpt, dict) else load_train_checkpoint(load_ckpt)
+        load_into(model, ck['model'], 'the checkpoint' if isinstance(load_ckpt, dict) else load_ckpt)
     elif load_from:
         from digit.checkpoint import load_digit_checkpoint
         load_digit_checkpoint(load_from, model)
