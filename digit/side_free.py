@@ -103,7 +103,7 @@ class SideFreeLoss(nn.Module):
                             * target['hand_type_valid'].float()).mean()
         raw['facing'] = (F.binary_cross_entropy_with_logits(pred['facing_logits'].float(), palm, reduction='none') * palm_valid).mean()
         logits, labels, sv = pred['raw_segm_logits'], target['segm'], target['segm_valid']
-        raw['segm'] = self.segm(logits, labels, sv)
+        raw['segm'] = self.segm(logits, labels, sv) if w['segm'] else logits.new_zeros(())  # off in the small recipe: not computed
         raw['parts'] = side_free_ce(logits, labels, sv)
         weighted = {k: v * w[k] for k, v in raw.items() if w[k]}
         self.terms = {k: v.detach() for k, v in weighted.items()}
@@ -124,9 +124,14 @@ def side_free_labels(labels): # [B,H,W] part classes 0..32
 def side_free_ce(logits, # [B,33,H,W] part logits, or None
                  labels, # [B,H,W] part classes 0..32
                  valid): # [B] mask validity
-    "Cross-entropy of the part whatever the side, masked per frame."
+    "Cross-entropy of the part whatever the side, masked per frame: logsumexp of all 33 less that of the label's pair."
     if logits is None: return labels.new_zeros((), dtype=torch.float32)
-    ce = F.nll_loss(side_free_logits(logits), side_free_labels(labels).long(), reduction='none')
+    logits = logits.float()
+    part = side_free_labels(labels).long()[:, None]                                  # [B,1,H,W] 0..16
+    right = logits.gather(1, part)                                                   # background, or the right part
+    left = logits.gather(1, torch.where(part > 0, part + N_PARTS, part))             # background again, or the left part
+    own = torch.where(part > 0, torch.stack([right, left]).logsumexp(0), right)[:, 0]
+    ce = logits.logsumexp(1) - own                                                   # [B,H,W]; no [B,17,H,W] map needed
     return (ce * valid.float()[:, None, None]).mean()
 
 # %% ../nbs/35_side_free.ipynb #4be60b25
@@ -186,4 +191,4 @@ class SideFreeDigitNet(DigitNet):
         slots = dict(slot_joints25d=out['joints25d'], slot_rel_root_depth=out['rel_root_depth'], raw_segm_logits=out['segm_logits'],
                      interacting_logit=out['hand_logits'][:, 0], facing_logits=self.facing_fc(pooled.to(feat.dtype))[..., 0],
                      heatmap_logits=out['heatmap_logits'])
-        return {**slots, **decode_sides(slots)}
+        return slots if self.training else {**slots, **decode_sides(slots)}  # the loss reads the slots alone: decode to evaluate
