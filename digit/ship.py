@@ -6,14 +6,14 @@ Docs: https://digit-hands.github.io/digit/shipped_model.html.md"""
 
 # %% ../nbs/47_shipped_model.ipynb #90821d21
 from __future__ import annotations
-import json
+import hashlib, json, re
 from pathlib import Path
 from .files import atomic_torch_save
-from .learner import load_train_checkpoint, checkpoint_config
+from .learner import load_train_checkpoint, checkpoint_config, weights_path
 from .train import DATASET_DEFAULTS
 
 # %% auto #0
-__all__ = ['ship_checkpoint']
+__all__ = ['FINGERPRINT_LINE', 'ship_checkpoint', 'weights_fingerprint', 'saved_fingerprints']
 
 # %% ../nbs/47_shipped_model.ipynb #ee17eceb
 def ship_checkpoint(ckpt,              # a digit training checkpoint (`last.ckpt` / `best.ckpt`)
@@ -27,6 +27,19 @@ def ship_checkpoint(ckpt,              # a digit training checkpoint (`last.ckpt
     weights = {k: v.detach().clone() for k, v in ck['model'].items()}  # clone: no views into larger storages
     mb = sum(v.numel() * v.element_size() for v in weights.values()) / 1e6
     if mb > max_mb: raise ValueError(f'{ckpt}: the network is {mb:.1f} MB, more than the {max_mb:g} MB allowed')
-    atomic_torch_save(dict(model=weights, epoch=int(ck['epoch']), best=ck.get('best'), monitor=ck.get('monitor'),
+    atomic_torch_save(dict(model=weights, epoch=int(ck['epoch']), best=ck.get('best'), monitor=ck.get('monitor'), format=ck.get('format', 1),
                            config=json.dumps(cfg), about=str(about)), out)
     return Path(out)
+
+FINGERPRINT_LINE = 'shipped model synth: {}'  # how a page prints the file it shows
+
+def weights_fingerprint(path='synth'): # a weights file, or a shipped model's name
+    "The first 12 hex digits of the file's sha256: which weights a page shows."
+    return hashlib.sha256(weights_path(path).read_bytes()).hexdigest()[:12]
+
+def saved_fingerprints(notebook): # an .ipynb file
+    "The shipped-model fingerprints that `notebook`'s saved outputs print (`FINGERPRINT_LINE`), in order."
+    nb = json.loads(Path(notebook).read_text())
+    text = ''.join(''.join(o.get('text', '')) + ''.join(o.get('data', {}).get('text/plain', ''))
+                   for c in nb['cells'] for o in c.get('outputs', []))
+    return re.findall(FINGERPRINT_LINE.format(r'([0-9a-f]{12})'), text)
