@@ -167,6 +167,7 @@ def make_synth_dataset(out=SYNTH_DEFAULTS['out'], # output folder
     out = Path(out); cfg = _check_out(out, args)
     if cfg.exists() and json.loads(cfg.read_text()).get('complete'): return out
     check_out_folder(out, '--out')  # creates it; a file on its path or a read-only disk is refused here
+    for t in out.rglob('*.tmp'): t.unlink()  # half-written files of an interrupted build (the folder is ours: checked above)
     _dump(cfg, dict(_FORMAT, args=args, complete=False))
     work = functools.partial(_job, out=str(out), seed=int(seed), hand_type_p=tuple(args['hand_type_p']), rootnet_noise=tuple(rootnet_noise))
     _run_jobs(work, _pending(out, counts, chunk), workers, progress)
