@@ -6,7 +6,7 @@ Docs: https://digit-hands.github.io/digit/docs.html.md"""
 
 # %% ../nbs/05_docs.ipynb #e4bba667
 from __future__ import annotations
-import importlib, re, time
+import importlib, re, time, warnings
 from pathlib import Path
 import nbformat, yaml
 from fastcore.nbio import read_nb, nb2str, mk_cell
@@ -22,8 +22,8 @@ from .files import atomic_write_text, atomic_write_bytes
 
 # %% auto #0
 __all__ = ['README_IMAGES', 'docs_main', 'notebook_map', 'site_sections', 'quarto_sidebar', 'lib_show_docs', 'PublicLookup',
-           'add_public_links', 'DocsFilter', 'processed', 'build_site', 'readme_markdown', 'announced_missing',
-           'write_readme', 'digit_docs']
+           'add_public_links', 'DocsFilter', 'processed', 'local_images', 'build_site', 'readme_markdown',
+           'announced_missing', 'write_readme', 'digit_docs']
 
 # %% ../nbs/05_docs.ipynb #28d0c67e
 def notebook_map(index): # the path of `index.ipynb`
@@ -161,6 +161,16 @@ def _alt_text(m): # a match of a remote <img> tag
     alt = re.search(r'alt="([^"]*)"', m[0])
     return f'<span class="badge">{alt[1] if alt else "image"}</span>'
 
+def local_images(nb): # a notebook (as `read_nb` or `processed` give it)
+    "The relative paths of the pictures its markdown cells show (`![](path)` or `<img src=...>`), not remote ones."
+    found = []
+    for c in nb.cells:
+        if c.cell_type != 'markdown': continue
+        for m in re.findall(r'!\[[^\]]*\]\(([^)\s]+)[^)]*\)|<img [^>]*src="([^"]+)"', c.source):
+            src = m[0] or m[1]
+            if not re.match(r'[a-z]+:|/|#', src) and src not in found: found.append(src)
+    return found
+
 def build_site(nbs=None,    # the notebooks folder (default: the project's)
                out='_site', # the site's folder
                only=None):  # the notebook names to build (default: all)
@@ -182,6 +192,9 @@ def build_site(nbs=None,    # the notebooks folder (default: the project's)
         page = re.sub(r'<img [^>]*src="https?://[^>]*>', _alt_text, page)  # offline: a remote badge becomes its text
         page = re.sub(r'(<h\d id="|href="#)([^"]+)', lambda m: m[1] + m[2].lower(), page)
         atomic_write_text(out/f'{n}.html', page)
+        for img in local_images(nbd[n]):  # pictures a page's markdown links, beside it as in nbs/
+            if (nbs/img).is_file(): atomic_write_bytes(out/img, (nbs/img).read_bytes())
+            else: warnings.warn(f'{n}.ipynb: the picture {img} it shows is not in {nbs}')
     for f in out.glob('*.html'):  # pages of notebooks that are gone (only pages this function wrote)
         if f.stem not in order and '"digit-docs"' in f.read_text(encoding='utf-8', errors='ignore')[:400]: f.unlink()
     return [out/f'{n}.html' for n in order]
