@@ -311,11 +311,9 @@ def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missi
                 sync_bn:bool=False):   # data-parallel runs on GPUs: batch norm over all processes' images (SyncBatchNorm)
     "Train DIGIT. With defaults: build SynthInterHand if needed and train digit_tiny for ~15 min on a 2-core CPU."
     # data-parallel: `accelerate launch --num_processes N -m digit.train ...` runs this in N processes
-    flags = dict(data_root=data_root, model=model, iter_batch=iter_batch, batch_size=batch_size, trainsplit=trainsplit,
-                 valsplit=valsplit, precision=precision, eval_every_epoch=eval_every_epoch, lr_dec_epoch=lr_dec_epoch,
-                 max_epoch=max_epoch, min_epoch=min_epoch, lr=lr, schedule=schedule, loss_weights=loss_weights,
-                 trans_test=trans_test, synth_frames=synth_frames, synth_val_frames=synth_val_frames, synth_seed=synth_seed, pretrained=pretrained, init_from=init_from,
-                 fusion=fusion, side_free=side_free or None, sync_bn=sync_bn or None)
+    flags = {k: v for k, v in locals().items()  # each flag written once, in the signature above; all but `train`'s own are settings
+             if k not in ('dataset', 'load_ckpt', 'log_dir', 'gpu_ids', 'num_workers', 'seed')}
+    flags.update(side_free=side_free or None, sync_bn=sync_bn or None)  # an absent switch: the dataset's default
     from digit.learner import NonFiniteLossError
     try: train(dataset, load_ckpt=load_ckpt, log_dir=log_dir, gpu_ids=gpu_ids, num_workers=num_workers, seed=seed, **flags)
     except NonFiniteLossError as e: raise SystemExit(f'digit-train stopped: {e}')
@@ -336,8 +334,7 @@ def digit_test(eval_on:str='minival', # val, test, minival or minitest
                save_metrics:str=None, # write the metric summary as JSON
                random_init:bool=False): # evaluate an untrained network (a reference point)
     "Evaluate a checkpoint on a split and print the metric table."
-    test(eval_on, load_ckpt, load_from, model, dataset, data_root, precision, trans_test, test_batch_size, num_workers,
-         gpu_ids, dump_preds, save_metrics, random_init=random_init)
+    test(**locals())  # the flags are `test`'s parameters, by name
 
 # %% ../nbs/43_train.ipynb #0b94a13e
 train_main = console_entry(digit_train, 'digit-train')
