@@ -34,8 +34,8 @@ from matplotlib.ticker import MaxNLocator
 __all__ = ['PRECISIONS', 'TABLE_COLUMNS', 'CHECKPOINT_FORMAT', 'PRETRAINED', 'WEIGHTS_DIR', 'DigitMixedPrecision', 'cpu_path',
            'precision_callbacks', 'step_lr', 'StepLR', 'EvalEvery', 'NonFiniteLossError', 'NonFiniteGuard',
            'table_line', 'TermLogger', 'read_log', 'write_log', 'plot_log', 'read_weights_file',
-           'load_train_checkpoint', 'load_into', 'checkpoint_config', 'pretrained_path', 'weights_path', 'plain',
-           'Checkpoint', 'check_batch_split', 'new_run_key', 'RunState', 'digit_learner']
+           'load_train_checkpoint', 'check_train_checkpoint', 'load_into', 'checkpoint_config', 'pretrained_path',
+           'weights_path', 'plain', 'Checkpoint', 'check_batch_split', 'new_run_key', 'RunState', 'digit_learner']
 
 # %% ../nbs/42_learner.ipynb #3ddbd102
 class DigitMixedPrecision(MixedPrecision):
@@ -225,7 +225,11 @@ def read_weights_file(path): # a checkpoint or weights file, or the name of a sh
 
 def load_train_checkpoint(path): # a `last.ckpt` / `best.ckpt`, or the name of a shipped model (`PRETRAINED`)
     "The checkpoint dict, read safely (`read_weights_file`), with a clear error for a wrong file or a newer format."
-    ck, path = read_weights_file(path), weights_path(path)
+    return check_train_checkpoint(read_weights_file(path), weights_path(path))
+
+def check_train_checkpoint(ck,   # what a weights file holds (`read_weights_file`)
+                           path): # its file, named in the message
+    "`ck` itself when it is a digit training checkpoint of a format this digit reads; else a `UsageError`."
     if not isinstance(ck, dict) or 'model' not in ck or 'epoch' not in ck:
         raise UsageError(f'{path}: not a digit training checkpoint (expected keys model, opt, epoch; got {list(ck)[:5] if isinstance(ck, dict) else type(ck).__name__})')
     fmt = ck.get('format', 1)

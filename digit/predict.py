@@ -18,7 +18,7 @@ from .crop import square_box, crop_affine, invert_affine, warp_image, CROP, HM
 from .lifting import joints_to_uvd, uvd_to_cam, bins_to_mm
 from .draw import draw_skeleton, show_image, show_parts, plot_skeleton_3d
 from .cli import console_entry, progress, UsageError
-from .learner import pretrained_path, weights_path, checkpoint_config, read_weights_file, load_train_checkpoint, load_into
+from .learner import pretrained_path, weights_path, checkpoint_config, read_weights_file, check_train_checkpoint, load_into
 from .files import atomic_write_text, atomic_savefig
 
 # %% auto #0
@@ -127,7 +127,7 @@ def load_network(path, # a digit checkpoint (.ckpt), a released/plain state dict
     from digit.model import network_for
     ck, path = read_weights_file(path), weights_path(path)  # the one safe read, with its errors
     if isinstance(ck, dict) and 'model' in ck and 'epoch' in ck:  # ours
-        ck = load_train_checkpoint(path)  # its format checked
+        check_train_checkpoint(ck, path)  # its format
         cfg = checkpoint_config(ck, path)
         name = cfg.get('model', 'digit')
         net = load_into(network_for(cfg), ck['model'], path)

@@ -165,7 +165,7 @@ def make_synth_dataset(out=SYNTH_DEFAULTS['out'], # output folder
     workers = workers or os.cpu_count() or 1
     if workers < 1: raise UsageError(f'workers must be at least 1, got {workers}')
     out = Path(out); cfg = _check_out(out, args)
-    if cfg.exists() and json.loads(cfg.read_text()).get('complete'): return out
+    if synth_folder_args(out) is not None: return out  # complete: nothing to do
     check_out_folder(out, '--out')  # creates it; a file on its path or a read-only disk is refused here
     for t in out.rglob('*.tmp'): t.unlink()  # half-written files of an interrupted build (the folder is ours: checked above)
     _dump(cfg, dict(_FORMAT, args=args, complete=False))
