@@ -122,32 +122,57 @@ def _pending(out,    # dataset folder
     return [(split, list(range(s, min(s + chunk, n)))) for split, n in counts.items() for s in range(0, n, chunk)
             if not all(_part_path(out, split, i).exists() for i in range(s, min(s + chunk, n)))]
 
-def _run_jobs(work,     # function of one work unit, returning the frames it rendered
+def _run_jobs(work,     # function of one work unit, returning the frames it rendered (for workers: a partial of a `digit.synth` function)
               jobs,     # work units
               workers,  # processes (1: this one)
               progress): # show a progress bar (on a terminal only)
-    "Run `work` on every job, in a pool of `workers` processes, counting the frames on a progress bar."
-    total = sum(len(ix) for _, ix in jobs)
-    if total: print(f'rendering {total} frames with {min(workers, max(1, len(jobs)))} processes ...', flush=True)
+    "Run `work` on every job, in this process or in `workers` fresh worker processes, counting the frames on a progress bar."
+    total, n_proc = sum(len(ix) for _, ix in jobs), min(workers, len(jobs))
+    if total: print(f'rendering {total} frames with {max(1, n_proc)} processes ...', flush=True)
     bar = None
     if progress and total and on_terminal():
         from fastprogress.fastprogress import progress_bar
         bar = progress_bar(range(total), total=total); bar.update(0)
-    pool = None
-    if workers > 1 and len(jobs) > 1:
-        import multiprocessing as mp
-        # A forked child inherits OpenCV's thread pool without its threads, and the workers' cv2.setNumThreads(1)
-        # then waits for them forever: stop the pool before forking, restore it after.
-        threads = cv2.getNumThreads(); cv2.setNumThreads(1)
-        try: pool = mp.get_context('fork' if os.name == 'posix' else 'spawn').Pool(min(workers, len(jobs)))
-        finally: cv2.setNumThreads(threads)
     done = 0
+    for n in (_worker_pool(work, jobs, n_proc) if n_proc > 1 else map(work, jobs)):
+        done += n
+        if bar is not None: bar.update(min(done, total))
+
+def _worker_pool(work,    # a `functools.partial` of a `digit.synth` function of one work unit
+                 jobs,    # work units, dealt out in turn
+                 n_proc): # worker processes
+    "Yield each finished job's result from `n_proc` fresh interpreters (`_worker_main`): they inherit no thread pool and never import the caller's script."
+    import importlib.util, pickle, queue, subprocess, sys, tempfile, threading
+    pkg_root = str(Path(importlib.util.find_spec('digit').origin).parent.parent)  # the same digit in the workers, installed or not
+    env = {**os.environ, 'PYTHONPATH': os.pathsep.join(filter(None, [pkg_root, os.environ.get('PYTHONPATH')])), 'OMP_NUM_THREADS': '1'}
+    results, procs = queue.Queue(), []
+    def read(k, p):
+        for line in p.stdout: results.put(int(line))
+        results.put(-1 - k)  # worker k is finished, or dead: its exit code tells
     try:
-        for n in (pool.imap_unordered(work, jobs) if pool else map(work, jobs)):
-            done += n
-            if bar is not None: bar.update(min(done, total))
+        for k in range(n_proc):
+            err = tempfile.TemporaryFile()
+            p = subprocess.Popen([sys.executable, '-c', 'from digit.synth import _worker_main; _worker_main()'], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=err, env=env, text=False)
+            procs.append((p, err)); p.stdin.write(pickle.dumps((work.func.__name__, work.keywords, jobs[k::n_proc]))); p.stdin.close()
+            threading.Thread(target=read, args=(k, p), daemon=True).start()
+        for _ in range(n_proc):
+            while (n := results.get()) >= 0: yield n
+            p, err = procs[-1 - n]
+            if p.wait():  # a dead worker stops the build at once: its last lines say why
+                err.seek(0); tail = err.read().decode(errors='replace').strip().splitlines()[-3:]
+                raise RuntimeError(f'a SynthInterHand worker failed (exit code {p.returncode}): ' + ' | '.join(tail))
     finally:
-        if pool: pool.close(); pool.join()
+        for p, err in procs:
+            if p.poll() is None: p.kill(); p.wait()
+            err.close()
+
+def _worker_main():
+    "A worker process: read a `digit.synth` function's name, its keyword arguments and jobs from stdin; print each job's result on a line."
+    import pickle, sys
+    cv2.setNumThreads(1)
+    name, kwargs, jobs = pickle.load(sys.stdin.buffer)  # written by this library's own `_worker_pool`, never by a user
+    for job in jobs: print(globals()[name](job, **kwargs), flush=True)
 
 def make_synth_dataset(out=SYNTH_DEFAULTS['out'], # output folder
                        n_train=SYNTH_DEFAULTS['n_train'], # frames in the train split
