@@ -17,6 +17,8 @@ from .predict import load_network, prediction_figure, resolve_weights
 from .files import atomic_savefig
 from .cli import console_entry, progress, UsageError
 from .data import batch_to_float
+from .crop import CROP, HM
+from .metrics import frame_mpjpe
 
 # %% auto #0
 __all__ = ['demo_main', 'demo_predictions', 'demo_figure', 'digit_demo']
@@ -37,18 +39,17 @@ def demo_predictions(net,      # a DIGIT network (eval mode)
         x, t = batch_to_float((img, t))  # the loaders' own conversion: uint8 [B,256,256,3] -> float [B,3,256,256]
         o = net(x.to(device))
         j25 = o['joints25d'].float().cpu().double()
-        pred = root_relative(lift_joints(j25, t['inv_affine'].double(), t['abs_depth'].double(), t['focal'].double(), t['princpt'].double()))
-        gt = root_relative(t['joints_cam'].double())
-        valid = t['eval_valid'] > 0
-        err = ((pred - gt).norm(dim=-1) * valid).sum(1) / valid.sum(1).clamp(min=1)
+        cam = lift_joints(j25, t['inv_affine'].double(), t['abs_depth'].double(), t['focal'].double(), t['princpt'].double())  # [B,42,3] mm
+        pred, gt, valid = root_relative(cam), root_relative(t['joints_cam'].double()), t['eval_valid'] > 0
+        err = frame_mpjpe(cam.numpy(), t['joints_cam'].numpy(), valid.numpy())  # [B] mm, nan without a valid joint
         prob = torch.sigmoid(o['hand_logits'].float()).cpu()
         seg = o.get('segm_logits')
         if seg is not None: conf, lab = seg.float().softmax(1).max(1)
         for b in range(len(img)):
             out.append(dict(annot_id=int(t['annot_id'][b]), crop=img[b].numpy(),
-                            joints_crop=j25[b, :, :2].numpy() * 4, gt_crop=t['joints25d'][b, :, :2].double().numpy() * 4,
+                            joints_crop=j25[b, :, :2].numpy() * (CROP / HM), gt_crop=t['joints25d'][b, :, :2].double().numpy() * (CROP / HM),
                             joint_valid=t['joint_valid'][b].numpy(), eval_valid=valid[b].numpy(),
-                            joints_rel=pred[b].numpy(), gt_rel=gt[b].numpy(), mpjpe=float(err[b]) if valid[b].any() else float('nan'),
+                            joints_rel=pred[b].numpy(), gt_rel=gt[b].numpy(), mpjpe=float(err[b]),
                             hand_type_prob=prob[b].numpy(), hand_type=vec_to_hand_type(prob[b]),
                             gt_hand_type=HAND_TYPES[int(t['hand_type_id'][b])] if int(t['hand_type_id'][b]) < 3 else '?',
                             segm=lab[b].byte().cpu().numpy() if seg is not None else None,

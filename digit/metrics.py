@@ -16,9 +16,9 @@ from .files import atomic_write_text
 from fastai.learner import Metric  # after digit, which quiets fastai's import-time warning
 
 # %% auto #0
-__all__ = ['PRED_KEYS', 'GT_KEYS', 'METRIC_KEYS', 'HandEvaluator', 'metric_table', 'per_joint_table', 'write_preds_json',
-           'read_preds_json', 'evaluate_preds', 'gt_from_annotations', 'evaluate_preds_file', 'output_to_records',
-           'DigitMetric', 'digit_metrics']
+__all__ = ['PRED_KEYS', 'GT_KEYS', 'METRIC_KEYS', 'joint_errors', 'frame_mpjpe', 'HandEvaluator', 'metric_table',
+           'per_joint_table', 'write_preds_json', 'read_preds_json', 'evaluate_preds', 'gt_from_annotations',
+           'evaluate_preds_file', 'output_to_records', 'DigitMetric', 'digit_metrics']
 
 # %% ../nbs/41_metrics.ipynb #dac6854e
 PRED_KEYS = ('joints_uvd', 'abs_depth', 'rel_root_depth', 'hand_type_prob')  # a prediction record
@@ -28,6 +28,18 @@ def _pool_uvd(uv_from, # [...,42,3] records whose pixels u, v to take
               d_from): # [...,42,3] records whose relative depths to take
     "Records [...,42,3] with the pixels of one and the depths of the other."
     return np.concatenate([uv_from[..., :2], d_from[..., 2:]], -1)
+
+def joint_errors(pred_cam, # [N,42,3] predicted camera-space joints (mm)
+                 gt_cam):  # [N,42,3] true camera-space joints (mm)
+    "Root-relative joint errors [N,42] (mm): each hand's joints taken relative to its own wrist, as the protocol scores them."
+    return np.linalg.norm(root_relative(np.asarray(pred_cam, np.float64)) - root_relative(np.asarray(gt_cam, np.float64)), axis=-1)
+
+def frame_mpjpe(pred_cam, # [N,42,3] predicted camera-space joints (mm)
+                gt_cam,   # [N,42,3] true camera-space joints (mm)
+                valid):   # [N,42] joints to score (`eval_valid`)
+    "Per-frame MPJPE [N] (mm): the mean of `joint_errors` over each frame's valid joints; nan for a frame without one."
+    err, v = joint_errors(pred_cam, gt_cam), np.asarray(valid) > 0
+    with np.errstate(invalid='ignore', divide='ignore'): return np.where(v, err, 0).sum(1) / v.sum(1)
 
 class HandEvaluator:
     "Accumulate InterHand2.6M's metrics (and part-segmentation IoU) batch by batch; `summary()` at the end."
@@ -53,8 +65,7 @@ class HandEvaluator:
         joints_cam, valid, focal, princpt = a(gt['joints_cam']), a(gt['eval_valid']) > 0, a(gt['focal']), a(gt['princpt'])
         htid = np.asarray(gt['hand_type_id']).astype(int).reshape(-1)
         # MPJPE: root-relative per hand, per joint index into the single or interacting list
-        gt_rel = root_relative(joints_cam)
-        error = lambda uvd, wrists: np.linalg.norm(root_relative(uvd_to_cam(uvd, wrists, focal, princpt)) - gt_rel, axis=-1)  # [N,42]
+        error = lambda uvd, wrists: joint_errors(uvd_to_cam(uvd, wrists, focal, princpt), joints_cam)  # [N,42]
         err = error(joints_uvd, abs_depth)
         for row, frames in ((0, htid < 2), (1, htid == 2)):
             m = valid & frames[:, None]
