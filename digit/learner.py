@@ -16,6 +16,7 @@ from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.channelslast import ChannelsLast
 import fastai.callback.schedule  # adds Learner.fit_one_cycle
 from fastai.callback.training import GradientAccumulation
+from fastai.callback.schedule import ParamScheduler
 from fastai.learner import Learner
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import to_float, rank_distrib, num_distrib
@@ -32,7 +33,7 @@ from matplotlib.ticker import MaxNLocator
 
 # %% auto #0
 __all__ = ['PRECISIONS', 'TABLE_COLUMNS', 'CHECKPOINT_FORMAT', 'PRETRAINED', 'WEIGHTS_DIR', 'DigitMixedPrecision', 'cpu_path',
-           'precision_callbacks', 'step_lr', 'StepLR', 'EvalEvery', 'NonFiniteLossError', 'NonFiniteGuard',
+           'precision_callbacks', 'step_lr', 'step_schedule', 'EvalEvery', 'NonFiniteLossError', 'NonFiniteGuard',
            'table_line', 'TermLogger', 'read_log', 'write_log', 'plot_log', 'read_weights_file',
            'load_train_checkpoint', 'check_train_checkpoint', 'load_into', 'checkpoint_config', 'pretrained_path',
            'weights_path', 'plain', 'Checkpoint', 'check_batch_split', 'new_run_key', 'RunState', 'digit_learner']
@@ -85,16 +86,13 @@ def step_lr(lr, epoch, dec_epochs=(40,), factor=0.1):
     "Learning rate at `epoch` (0-based) under a step schedule."
     return lr * factor ** sum(epoch >= e for e in dec_epochs)
 
-class StepLR(Callback):
-    "Set the learning rate at each epoch: `lr * factor ** (number of dec_epochs reached)`."
-    order = 5
-    def __init__(self, lr,              # the base rate
-                 dec_epochs=(40,),      # numbers of finished epochs from which the rate is multiplied by `factor` once more
-                 factor=0.1):           # the multiplier
-        store_attr(); self.dec_epochs = tuple(dec_epochs)
-    def before_epoch(self):
-        if self.learn.opt is None: return  # a `validate` outside a fit
-        self.learn.opt.set_hyper('lr', step_lr(self.lr, self.epoch, self.dec_epochs, self.factor))
+def step_schedule(lr,               # the base rate
+                  n_epoch,          # epochs of the whole fit
+                  dec_epochs=(40,), # numbers of finished epochs from which the rate is multiplied by `factor` once more
+                  factor=0.1):      # the multiplier
+    "The step schedule as a fastai schedule for `ParamScheduler`: position in the fit (0..1) -> learning rate."
+    dec_epochs = tuple(dec_epochs)
+    return lambda pos: step_lr(lr, math.floor(pos * n_epoch + 1e-9), dec_epochs, factor)  # the epoch this batch is in
 
 # %% ../nbs/42_learner.ipynb #ff6370bf
 class EvalEvery(Callback):
@@ -331,7 +329,9 @@ class RunState(Callback):
                  key,                   # the run key
                  schedule='step',       # 'step' or 'one_cycle'
                  config=None,           # the run's settings
-                 last_ckpt=None):       # the newest checkpoint written (or resumed from)
+                 last_ckpt=None,        # the newest checkpoint written (or resumed from)
+                 lr_dec_epoch=(40,),    # the 'step' schedule's epochs (`step_schedule`)
+                 lr_dec_factor=0.1):    # the 'step' schedule's multiplier
         store_attr(); self.run_dir, self.config = Path(run_dir), dict(config or {})
 
 @patch(as_prop=True)
@@ -359,10 +359,9 @@ def digit_learner(dls,               # fastai DataLoaders of (img, target dict)
     key = key or new_run_key()
     run_dir = Path(log_dir) / key
     device = dls.device if getattr(dls, 'device', None) is not None else torch.device('cpu')
-    cbs = [RunState(run_dir, key, schedule, config), NonFiniteGuard(), EvalEvery(eval_every_epoch), TermLogger(run_dir),
+    if schedule not in ('step', 'one_cycle'): raise ValueError(f"schedule must be 'step' or 'one_cycle', not {schedule!r}")
+    cbs = [RunState(run_dir, key, schedule, config, lr_dec_epoch=tuple(lr_dec_epoch), lr_dec_factor=lr_dec_factor), NonFiniteGuard(), EvalEvery(eval_every_epoch), TermLogger(run_dir),
            Checkpoint(run_dir / 'model_dump', monitor, config)] + precision_callbacks(precision, device, task)
-    if schedule == 'step': cbs.append(StepLR(lr, lr_dec_epoch, lr_dec_factor))
-    elif schedule != 'one_cycle': raise ValueError(f"schedule must be 'step' or 'one_cycle', not {schedule!r}")
     bs_iter = getattr(dls.train, 'bs', None)
     if batch_size and bs_iter and (batch_size > bs_iter or num_distrib() > 1):
         world = check_batch_split(batch_size, bs_iter)
@@ -397,6 +396,7 @@ def fit_digit(self:Learner, n_epoch:int, # epochs in total
               start_epoch:int=0):      # epochs already finished (what `resume_from` returned)
     "Train up to `n_epoch` epochs in total, from `start_epoch` finished ones, on the run's schedule."
     if start_epoch >= n_epoch: print(f'nothing to do: {start_epoch} of {n_epoch} epochs are finished'); return
-    fit = self.fit_one_cycle if self.run_state.schedule == 'one_cycle' else self.fit
-    fit(n_epoch, self.lr, start_epoch=start_epoch)
+    rs = self.run_state
+    if rs.schedule == 'one_cycle': return self.fit_one_cycle(n_epoch, self.lr, start_epoch=start_epoch)
+    self.fit(n_epoch, self.lr, start_epoch=start_epoch, cbs=ParamScheduler({'lr': step_schedule(self.lr, n_epoch, rs.lr_dec_epoch, rs.lr_dec_factor)}))
 
