@@ -34,7 +34,7 @@ def _read_data(path): # the JSON file
     im = dict(id=array('q'), width=array('i'), height=array('i'), capture=array('i'), subject=array('i'),
               camera=array('q'), frame_idx=array('q'), seq=array('i'))
     an = dict(id=array('q'), image_id=array('q'), bbox=array('d'), jv=array('B'), hand_type=array('B'), htv=array('B'))
-    files, seqs, bad = [], {}, []
+    files, seqs = [], {}
     for (part, _), o in iter_json(path, 2):
         try:
             if part == 'images':
@@ -133,7 +133,8 @@ def _join(info,    # `find_annotation_files` of the split
     ipos, ifound = _lookup(np.sort(im['id']), an['image_id'])
     irow = np.argsort(im['id'], kind='stable')[ipos]  # image row of each annotation
     good = ifound.copy()
-    def drop(bad, msg): # [A] frames to drop; msg(a): the problem of frame a
+    def drop(bad, # [A] frames to drop
+             msg): # msg(a): the problem of frame a
         for a in np.flatnonzero(good & bad): problem(msg(a)); good[a] = False
     def name(a): return f"frame {an['id'][a]} ({files[irow[a]]})"
     for a in np.flatnonzero(~ifound): problem(f"{info['data']}: annotation {an['id'][a]} names image {an['image_id'][a]}, which is not in the file")

@@ -12,8 +12,8 @@ import numpy as np
 from .cli import console_entry, UsageError, check_folder, check_out_folder
 from .hands import cam_to_world, cam_to_pixel, N_JOINTS, FIXTURES_DIR
 # the steps before the cache (`20_annotations`, `27_annotation_columns`); their names stay importable from here
-from .annotation_files import SPLITS, DatasetError, find_annotation_files, iter_json, make_sample_root
-from .annotation_columns import HAND_TYPE_IDS, CACHE_VERSION, read_annotations, _FRONT_MM
+from .annotation_files import SPLITS, DatasetError, find_annotation_files, make_sample_root
+from .annotation_columns import CACHE_VERSION, read_annotations, _FRONT_MM
 
 # %% auto #0
 __all__ = ['SUBSET_SEED', 'SUBSETS', 'preprocess_main', 'default_cache_dir', 'build_cache', 'ComputedColumn', 'Annotations',

@@ -223,7 +223,8 @@ class DigitDL(DataLoader):
         "`batch_to_float`, on the batch's device."
         return batch_to_float(b)
     @delegates(show_batch, but=['b'])
-    def show_batch(self, b=None, **kwargs): # a batch (default: `one_batch()`)
+    def show_batch(self, b=None, # a batch (default: `one_batch()`)
+                   **kwargs):  # `show_batch`'s options
         "Crops with their target skeletons and (where valid) part masks (`show_batch`)."
         show_batch(b if b is not None else self.one_batch(), **kwargs)
 

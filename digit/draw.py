@@ -10,7 +10,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 from matplotlib.ticker import MaxNLocator, NullFormatter
 from mpl_toolkits.mplot3d import Axes3D  # registers the 3d projection
-from .hands import BONES, JOINT_COLORS, N_PART_CLASSES, PART_CLASS_NAMES, ROOTS, FLIP_PART_LUT
+from .hands import BONES, JOINT_COLORS, N_PART_CLASSES, PART_CLASS_NAMES, FLIP_PART_LUT
 
 # %% auto #0
 __all__ = ['PART_PALETTE', 'show_image', 'draw_skeleton', 'part_rgb', 'show_parts', 'plot_skeleton_3d']

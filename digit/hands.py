@@ -171,7 +171,7 @@ def load_sample_frames(folder:Path,  # folder with {split}_interhand2.6m_{data,c
     for img, ann in zip(data['images'], data['annotations']):
         cap, cam, fr = str(img['capture']), str(img['camera']), str(img['frame_idx'])
         try: c, j = cams[cap], joints[cap][fr]
-        except KeyError as e: raise KeyError(f"{folder}: frame {img['file_name']} names capture {cap} frame {fr} missing from the annotations") from None
+        except KeyError: raise KeyError(f"{folder}: frame {img['file_name']} names capture {cap} frame {fr} missing from the annotations") from None
         frames.append(dict(
             file=folder/img['file_name'], id=img['id'], hand_type=ann['hand_type'], bbox=np.array(ann['bbox'], np.float32),
             joints_world=np.array(j['world_coord'], np.float64),                 # [42,3] mm

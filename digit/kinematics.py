@@ -7,7 +7,7 @@ Docs: https://digit-hands.github.io/digit/kinematics.html.md"""
 # %% ../nbs/10_kinematics.ipynb #031bac0f
 from __future__ import annotations
 import numpy as np
-from .hands import FINGERS, HAND_BONES, HAND_BONE_PARTS, N_HAND_JOINTS
+from .hands import HAND_BONES, N_HAND_JOINTS
 
 # %% auto #0
 __all__ = ['BASE_POS', 'BONE_LENGTHS', 'JOINT_RADII', 'SPLAY', 'JOINT_LIMITS', 'WRIST_LIMITS', 'EXTRA_POINTS', 'N_POINTS',

@@ -14,9 +14,8 @@ import torch
 from fastai.callback.core import Callback, CancelValidException
 from fastai.callback.fp16 import MixedPrecision
 from fastai.callback.channelslast import ChannelsLast
-import fastai.callback.schedule  # adds Learner.fit_one_cycle
 from fastai.callback.training import GradientAccumulation
-from fastai.callback.schedule import ParamScheduler
+from fastai.callback.schedule import ParamScheduler  # and Learner.fit_one_cycle
 from fastai.learner import Learner
 from fastai.optimizer import OptimWrapper
 from fastai.torch_core import to_float, rank_distrib, num_distrib
@@ -82,7 +81,10 @@ def precision_callbacks(precision, # 'auto', '16' (fp16), 'bf16' or '32'
     return cbs + ([] if precision == '32' else [DigitMixedPrecision('bf16', device.type)])
 
 # %% ../nbs/42_learner.ipynb #edc7bd17
-def step_lr(lr, epoch, dec_epochs=(40,), factor=0.1):
+def step_lr(lr,               # the base rate
+            epoch,            # the epoch (0-based)
+            dec_epochs=(40,), # numbers of finished epochs from which the rate is multiplied by `factor` once more
+            factor=0.1):      # the multiplier
     "Learning rate at `epoch` (0-based) under a step schedule."
     return lr * factor ** sum(epoch >= e for e in dec_epochs)
 

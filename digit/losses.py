@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .hands import HAND_BONES, N_HAND_JOINTS, N_PART_CLASSES
+from .hands import HAND_BONES, N_HAND_JOINTS
 from .crop import HM
 
 # %% auto #0

@@ -6,7 +6,7 @@ Docs: https://digit-hands.github.io/digit/metrics.html.md"""
 
 # %% ../nbs/41_metrics.ipynb #53d23a28
 from __future__ import annotations
-import json, os
+import json
 from pathlib import Path
 import numpy as np
 import torch

@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import numpy as np
 import cv2
-from .hands import HAND_BONES, HAND_BONE_PARTS, N_PARTS, part_label, world_to_cam, cam_to_pixel
+from .hands import HAND_BONES, HAND_BONE_PARTS, N_PARTS, part_label, cam_to_pixel
 from .kinematics import JOINT_RADII, N_POINTS
 
 # %% auto #0
@@ -56,6 +56,30 @@ def new_buffers(H, # image height
     return dict(z=np.full((H, W), np.inf, np.float32), label=np.zeros((H, W), np.uint8), mat=np.zeros((H, W), np.uint8),
                 nx=f(), ny=f(), nz=f(), vx=f(), vy=f(), vz=f(), t=f())
 
+def _project_capsule(a,      # [3] one end of the segment, camera coordinates (mm)
+                     b,      # [3] the other end
+                     ra,     # radius at `a` (mm)
+                     rb,     # radius at `b` (mm)
+                     focal,  # [2] fx, fy
+                     princpt, # [2] cx, cy
+                     W,      # image width (px)
+                     H):     # image height (px)
+    "Clip a capsule at the near plane and project it: `(a, b, ra, rb, (ua, va, ub, vb, pa, pb), (x0, y0, x1, y1))`, or None when out of view."
+    if a[2] < NEAR and b[2] < NEAR: return None
+    if min(a[2], b[2]) < NEAR:  # clip the segment at the near plane
+        a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+        s = (NEAR - a[2]) / (b[2] - a[2]); p = a + s * (b - a); rp = ra + s * (rb - ra)
+        if a[2] < NEAR: a, ra = p, rp
+        else: b, rb = p, rp
+    f = 0.5 * (focal[0] + focal[1])
+    ua, va = focal[0] * a[0] / a[2] + princpt[0], focal[1] * a[1] / a[2] + princpt[1]
+    ub, vb = focal[0] * b[0] / b[2] + princpt[0], focal[1] * b[1] / b[2] + princpt[1]
+    pa, pb = f * ra / a[2], f * rb / b[2]  # projected radii (px)
+    x0, x1 = max(0, int(min(ua - pa, ub - pb))), min(W, int(max(ua + pa, ub + pb)) + 2)
+    y0, y1 = max(0, int(min(va - pa, vb - pb))), min(H, int(max(va + pa, vb + pb)) + 2)
+    if x0 >= x1 or y0 >= y1: return None
+    return a, b, ra, rb, (ua, va, ub, vb, pa, pb), (x0, y0, x1, y1)
+
 def draw_capsule(buf,    # dict of [H,W] buffers from `new_buffers`
                  a,      # [3] one end of the segment, camera coordinates (mm)
                  b,      # [3] the other end
@@ -67,20 +91,10 @@ def draw_capsule(buf,    # dict of [H,W] buffers from `new_buffers`
                  princpt, # [2] cx, cy
                  ventral=(0., 0., 0.)): # [3] unit vector to the capsule's palm side (camera frame), written per pixel
     "Z-buffer one tapered capsule into `buf`; returns the pixel box it touched (x0,y0,x1,y1) or None."
-    if a[2] < NEAR and b[2] < NEAR: return None
-    if min(a[2], b[2]) < NEAR:  # clip the segment at the near plane
-        a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-        s = (NEAR - a[2]) / (b[2] - a[2]); p = a + s * (b - a); rp = ra + s * (rb - ra)
-        if a[2] < NEAR: a, ra = p, rp
-        else: b, rb = p, rp
     H, W = buf['z'].shape
-    f = 0.5 * (focal[0] + focal[1])
-    ua, va = focal[0] * a[0] / a[2] + princpt[0], focal[1] * a[1] / a[2] + princpt[1]
-    ub, vb = focal[0] * b[0] / b[2] + princpt[0], focal[1] * b[1] / b[2] + princpt[1]
-    pa, pb = f * ra / a[2], f * rb / b[2]  # projected radii (px)
-    x0, x1 = max(0, int(min(ua - pa, ub - pb))), min(W, int(max(ua + pa, ub + pb)) + 2)
-    y0, y1 = max(0, int(min(va - pa, vb - pb))), min(H, int(max(va + pa, vb + pb)) + 2)
-    if x0 >= x1 or y0 >= y1: return None
+    seg = _project_capsule(a, b, ra, rb, focal, princpt, W, H)
+    if seg is None: return None
+    a, b, ra, rb, (ua, va, ub, vb, pa, pb), (x0, y0, x1, y1) = seg
     du, dv = ub - ua, vb - va
     L2 = max(du * du + dv * dv, 1e-6)
     xs = _pixel_coords(W)[x0:x1] - np.float32(ua)  # [w] pixel centres relative to end a
@@ -243,25 +257,35 @@ def render_hands(rng,              # numpy Generator (everything random in the f
     ld = rng.normal(0, 1, 3); ld[2] = -abs(ld[2]) - 0.3  # light from the camera's side
     light = dict(dir=ld, ambient=rng.uniform(0.3, 0.6), diffuse=rng.uniform(0.4, 0.8), spec=rng.uniform(0, 0.25), shine=int(rng.choice([4, 8, 16])))
     fg = np.flatnonzero(buf['mat'])  # colour only the pixels the hands cover
-    if len(fg):
-        flat = {k: buf[k].reshape(-1)[fg] for k in ('nx', 'ny', 'nz', 'mat', 'vx', 'vy', 'vz', 't', 'label')}
-        diff, spec = shade(flat, None, light)
-        # the surface normal is (nx, ny, -nz) in the camera frame: how much it faces the capsule's palm side
-        palmward = flat['nx'] * flat['vx'] + flat['ny'] * flat['vy'] - flat['nz'] * flat['vz']
-        bank = noise_bank()[1]  # skin texture: a window of the smooth noise, read at the hand pixels only
-        oy, ox = rng.integers(0, bank.shape[0] - H + 1), rng.integers(0, bank.shape[1] - W + 1)
-        tex = bank.reshape(-1)[((fg // W + oy) * bank.shape[1] + fg % W + ox) * 3].astype(np.float32)  # mean 128, std 32
-        diff *= 1 + rng.uniform(0.02, 0.08) / 32 * (tex - 128)
-        albedo = mats[flat['mat']]
-        hand_px = flat['mat'] <= 2
-        w = (np.clip(palmward * 1.5 + 0.25, 0, 1) * palm_mix * hand_px)[:, None]  # palm side: towards the palm tone
-        albedo = albedo * (1 - w) + PALM_TONE.astype(np.float32) * w
-        part = (flat['label'].astype(np.int16) - 1) % N_PARTS
-        nail = hand_px & (flat['label'] > 0) & (part % 3 == 0) & (part > 0) & (palmward < -0.35) & (flat['t'] < 0.55)
-        albedo[nail] = albedo[nail] * (1 - nail_mix) + NAIL_TONE.astype(np.float32) * nail_mix  # distal segments, back, near the tip
-        spec = np.where(nail, spec * 2 + 0.05, spec)  # nails are glossier than skin
-        col = albedo * diff[:, None]; col += (255 * spec)[:, None]
-        img.reshape(-1, 3)[fg] = np.minimum(col, 255)
+    if len(fg): img.reshape(-1, 3)[fg] = _colour_hands(rng, buf, fg, mats, light, palm_mix, nail_mix)
     img = add_noise(img, rng, rng.uniform(1, 6), kind=0, gain=rng.uniform(0.75, 1.25))  # exposure and sensor noise
     if rng.random() < 0.5: img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.3, 1.3))
     return img, buf['label'].copy()
+
+def _colour_hands(rng,      # the frame's numpy Generator (drawn from in the same order as ever: frames stay the same)
+                  buf,      # the frame's buffers, hands drawn
+                  fg,       # [P] flat indices of the pixels the hands cover
+                  mats,     # [5,3] material albedos
+                  light,    # `shade`'s light
+                  palm_mix, # how much lighter the palms
+                  nail_mix): # how visible the nails
+    "Colours [P,3] float of the hand pixels: shading, skin texture, palm tone and nails."
+    H, W = buf['z'].shape
+    flat = {k: buf[k].reshape(-1)[fg] for k in ('nx', 'ny', 'nz', 'mat', 'vx', 'vy', 'vz', 't', 'label')}
+    diff, spec = shade(flat, None, light)
+    # the surface normal is (nx, ny, -nz) in the camera frame: how much it faces the capsule's palm side
+    palmward = flat['nx'] * flat['vx'] + flat['ny'] * flat['vy'] - flat['nz'] * flat['vz']
+    bank = noise_bank()[1]  # skin texture: a window of the smooth noise, read at the hand pixels only
+    oy, ox = rng.integers(0, bank.shape[0] - H + 1), rng.integers(0, bank.shape[1] - W + 1)
+    tex = bank.reshape(-1)[((fg // W + oy) * bank.shape[1] + fg % W + ox) * 3].astype(np.float32)  # mean 128, std 32
+    diff *= 1 + rng.uniform(0.02, 0.08) / 32 * (tex - 128)
+    albedo = mats[flat['mat']]
+    hand_px = flat['mat'] <= 2
+    w = (np.clip(palmward * 1.5 + 0.25, 0, 1) * palm_mix * hand_px)[:, None]  # palm side: towards the palm tone
+    albedo = albedo * (1 - w) + PALM_TONE.astype(np.float32) * w
+    part = (flat['label'].astype(np.int16) - 1) % N_PARTS
+    nail = hand_px & (flat['label'] > 0) & (part % 3 == 0) & (part > 0) & (palmward < -0.35) & (flat['t'] < 0.55)
+    albedo[nail] = albedo[nail] * (1 - nail_mix) + NAIL_TONE.astype(np.float32) * nail_mix  # distal segments, back, near the tip
+    spec = np.where(nail, spec * 2 + 0.05, spec)  # nails are glossier than skin
+    col = albedo * diff[:, None]; col += (255 * spec)[:, None]
+    return np.minimum(col, 255)

@@ -52,7 +52,9 @@ def slot_targets(target:dict): # a batch's target dict (joints25d [B,42,3], join
     return joints, valid, palm, palm_valid
 
 # %% ../nbs/35_side_free.ipynb #19d1e3d4
-def _bone_err(pred, target, valid): # [B,42,3] x2, [B,42]
+def _bone_err(pred,   # [B,42,3] predicted joints
+              target, # [B,42,3] true joints
+              valid): # [B,42] joint validity
     "Per-frame bone term [B] as `BoneL2` sums it over the two hands."
     from digit.losses import _RIGHT_BONES, _LEFT_BONES
     bones = torch.cat([_RIGHT_BONES, _LEFT_BONES]).to(pred.device)
@@ -71,7 +73,10 @@ class SideFreeLoss(nn.Module):
         if unknown: raise ValueError(f'unknown loss terms {sorted(unknown)}; the terms are {list(SIDE_FREE_WEIGHTS)}')
         self.weights, self.sigma, self.segm, self.terms = {**SIDE_FREE_WEIGHTS, **(weights or {})}, heatmap_sigma, DigitLoss().segm, {}
 
-    def pose_terms(self, pred, heat_logits, joints, valid): # [B,42,3], [B,42,h,w], [B,42,3], [B,42]
+    def pose_terms(self, pred,   # [B,42,3] slot joints
+                   heat_logits,  # [B,42,h,w] heat-map logits
+                   joints,       # [B,42,3] slot targets (`slot_targets`)
+                   valid):       # [B,42] their validity
         "Per-frame joint, bone and heat-map terms [B] under the slot order as given (0) and swapped (1): dict of [2,B]."
         w, sw = self.weights, torch.as_tensor(FLIP_PERM, device=pred.device)
         out = dict(joint=[], bone=[], heatmap=[])

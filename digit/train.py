@@ -48,7 +48,8 @@ def parse_loss_weights(spec:str): # e.g. 'heatmap=1,bone=0.1' ('' for the releas
         except ValueError: raise UsageError(f'--loss_weights {spec!r}: {v!r} is not a number') from None
     return out
 
-def resolve_config(dataset='synth', **kw):
+def resolve_config(dataset='synth', # synth or interhand
+                   **kw):           # settings given (`None`: the dataset's default)
     "The run's settings: given values over the dataset's defaults (`None` means 'use the default')."
     if dataset not in DATASET_DEFAULTS: raise UsageError(f"--dataset must be one of {', '.join(DATASET_DEFAULTS)}, not {dataset!r}")
     cfg = dict(DATASET_DEFAULTS[dataset], dataset=dataset)
@@ -113,7 +114,8 @@ def _signals_interrupt():
     finally:
         for s, h in old.items(): signal.signal(s, h)
 
-def _stopped_message(learn, max_epoch): # the interrupted learner; the run's epochs
+def _stopped_message(learn,     # the interrupted learner
+                     max_epoch): # the run's epochs
     "Where an interrupted run stopped, what is saved, and the command that resumes it."
     ckpt = learn.run_dir / 'model_dump' / 'last.ckpt'
     where = f'stopped during epoch {learn.epoch + 1} of {max_epoch}'
@@ -121,7 +123,8 @@ def _stopped_message(learn, max_epoch): # the interrupted learner; the run's epo
     done = int(load_train_checkpoint(ckpt)['epoch'])
     return f'{where}; epochs 1-{done} are saved in {ckpt}\nresume: digit-train --load_ckpt {ckpt}'
 
-def _next_steps(ckpt, dataset): # the run's last.ckpt; its dataset
+def _next_steps(ckpt,    # the run's last.ckpt
+                dataset): # its dataset
     "What to run next on a checkpoint, as the user would type it."
     split = 'test' if dataset == 'synth' else 'minitest'
     return '\n'.join(['next:', f'  digit-test --load_ckpt {ckpt} --eval_on {split}   # the official metrics on held-out frames',
@@ -140,32 +143,14 @@ def train(dataset='synth',  # synth or interhand (ignored on a resume: the run's
     "Train DIGIT as the original `train.py` did; returns the learner and the final metric summary."
     world, rank = max(1, num_distrib()), rank_distrib()  # more than one process: a data-parallel run
     say = print if rank == 0 else (lambda *a, **k: None)  # one voice
-    if load_ckpt:
-        ck = load_train_checkpoint(load_ckpt)
-        cfg = checkpoint_config(ck, load_ckpt)
-        if not cfg: raise UsageError(f'{load_ckpt}: keeps no run settings (config), so it cannot be resumed')
-        if flags.get('max_epoch'): cfg['max_epoch'] = int(flags['max_epoch'])
-        key, start = Path(load_ckpt).resolve().parent.parent.name, int(ck['epoch'])
-        log_dir = str(Path(load_ckpt).resolve().parent.parent.parent)
-        check_batch_split(cfg['batch_size'], cfg['iter_batch'])  # the run may resume on another number of processes
-        say(f"resuming run {key} after epoch {start} of {cfg['max_epoch']}")
-    else:
-        cfg, key, start = resolve_config(dataset, **flags), new_run_key(), 0
-        cfg['seed'] = seed
-    if cfg.get('min_epoch') and int(cfg['min_epoch']) > int(cfg['max_epoch']) and rank == 0:
-        warnings.warn(f"--min_epoch {cfg['min_epoch']} > --max_epoch {cfg['max_epoch']}: training {cfg['max_epoch']} epochs")
+    cfg, key, start, log_dir = _run_settings(dataset, load_ckpt, log_dir, seed, flags, say)
     check_data_root(cfg['data_root'], cfg['dataset'])
     if world > 1:
         from digit.distrib import join_run
         device, key = join_run(key, cfg.get('sync_bn', False))  # this process's device; rank 0's run key
     else: device = pick_device(gpu_ids)
     torch.manual_seed(seed + start)
-    if cfg['dataset'] == 'synth':
-        build = (ensure_synth, cfg['data_root'], cfg['synth_frames'], cfg['synth_val_frames'], cfg.get('synth_seed', SYNTH_DEFAULTS['seed']))
-        if world > 1:
-            from fastai.distributed import rank0_first
-            rank0_first(*build)  # rank 0 builds, the others then find it built
-        else: build[0](*build[1:])
+    if cfg['dataset'] == 'synth': _build_synth(cfg, world)
     from digit.data import digit_dataloaders
     dls = digit_dataloaders(cfg['data_root'], cfg['trainsplit'], cfg['valsplit'], bs=cfg['iter_batch'], num_workers=num_workers,
                             trans_test=cfg.get('trans_test', 'rootnet'), seed=seed + start, device=device)
@@ -182,12 +167,50 @@ def train(dataset='synth',  # synth or interhand (ignored on a resume: the run's
         f"validating on {cfg['valsplit']} ({len(dls.valid.dataset)}); {cfg['max_epoch']} epochs, "
         f"{cfg['batch_size']} images per step in batches of {cfg['iter_batch']}{procs}; device {device}")
     if load_ckpt: start = learn.resume_from(load_ckpt)
-    if world > 1: ctx = learn.data_parallel_ctx(sync_bn=cfg.get('sync_bn', False))
-    else: ctx = nullcontext()
+    ctx = learn.data_parallel_ctx(sync_bn=cfg.get('sync_bn', False)) if world > 1 else nullcontext()
     try:
         with ctx, _signals_interrupt(): learn.fit_digit(int(cfg['max_epoch']), start)
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (a scheduler's stop): say where the run is and how to go on
         say(_stopped_message(learn, int(cfg['max_epoch']))); raise
+    return learn, _report_run(learn, cfg, rank, say)
+
+def _run_settings(dataset,   # as `train`
+                  load_ckpt, # as `train`
+                  log_dir,   # as `train`
+                  seed,      # as `train`
+                  flags,     # as `train`
+                  say):      # print on rank 0 only
+    "A new run's settings, or those of the run `load_ckpt` resumes: `(cfg, key, finished epochs, log_dir)`."
+    if load_ckpt:
+        ck = load_train_checkpoint(load_ckpt)
+        cfg = checkpoint_config(ck, load_ckpt)
+        if not cfg: raise UsageError(f'{load_ckpt}: keeps no run settings (config), so it cannot be resumed')
+        if flags.get('max_epoch'): cfg['max_epoch'] = int(flags['max_epoch'])
+        key, start = Path(load_ckpt).resolve().parent.parent.name, int(ck['epoch'])
+        log_dir = str(Path(load_ckpt).resolve().parent.parent.parent)
+        check_batch_split(cfg['batch_size'], cfg['iter_batch'])  # the run may resume on another number of processes
+        say(f"resuming run {key} after epoch {start} of {cfg['max_epoch']}")
+    else:
+        cfg, key, start = resolve_config(dataset, **flags), new_run_key(), 0
+        cfg['seed'] = seed
+    if cfg.get('min_epoch') and int(cfg['min_epoch']) > int(cfg['max_epoch']) and not rank_distrib():
+        warnings.warn(f"--min_epoch {cfg['min_epoch']} > --max_epoch {cfg['max_epoch']}: training {cfg['max_epoch']} epochs")
+    return cfg, key, start, log_dir
+
+def _build_synth(cfg,   # the run's settings
+                 world): # processes of the run
+    "Make sure the run's SynthInterHand exists: rank 0 builds a missing one, the other processes then find it built."
+    build = (ensure_synth, cfg['data_root'], cfg['synth_frames'], cfg['synth_val_frames'], cfg.get('synth_seed', SYNTH_DEFAULTS['seed']))
+    if world > 1:
+        from fastai.distributed import rank0_first
+        rank0_first(*build)
+    else: build[0](*build[1:])
+
+def _report_run(learn, # the trained learner
+                cfg,   # the run's settings
+                rank,  # this process's rank
+                say):  # print on rank 0 only
+    "Print and save the final metrics, say where the checkpoints are and what to run next; returns the metric summary."
     s = learn.metrics[0].ev.summary()  # in a data-parallel run: summed over every process's frames
     if s['counts']['frames'] and rank == 0:
         print(metric_table(s))
@@ -195,7 +218,7 @@ def train(dataset='synth',  # synth or interhand (ignored on a resume: the run's
     ckpt = learn.run_dir / 'model_dump' / 'last.ckpt'
     say(f"checkpoints: {ckpt} (and best.ckpt); log: {learn.run_dir / 'log.csv'}, {learn.run_dir / 'log.png'}")
     say(_next_steps(ckpt, cfg['dataset']))
-    return learn, s
+    return s
 
 
 # %% ../nbs/43_train.ipynb #d84f21df
@@ -246,20 +269,7 @@ def test(eval_on='minival',   # val, test, minival or minitest
     "Evaluate a checkpoint as the original `test.py` did; returns the metric summary."
     if num_distrib() > 1: raise UsageError('digit-test evaluates in one process: start it without accelerate launch')
     if load_from in PRETRAINED: load_ckpt, load_from = load_from, None  # a shipped model is a digit checkpoint
-    if bool(load_ckpt) + bool(load_from) + bool(random_init) != 1:
-        raise UsageError('give one of --load_ckpt (a digit checkpoint), --load_from (a weights file or a shipped model: '
-                         f"{', '.join(PRETRAINED)}) or --random_init")
-    if eval_on not in ('val', 'test', 'minival', 'minitest'): raise UsageError(f'--eval_on must be val, test, minival or minitest, not {eval_on!r}')
-    if trans_test not in ('rootnet', 'gt'): raise UsageError(f'--trans_test must be rootnet or gt, not {trans_test!r}')
-    ck = load_train_checkpoint(load_ckpt) if load_ckpt else None  # read once: settings here, weights below
-    cfg = own = checkpoint_config(ck, load_ckpt) if ck else {}  # own: a setting missing there is the old default
-    dataset = dataset or cfg.get('dataset', 'interhand')
-    if dataset not in DATASET_DEFAULTS: raise UsageError(f"--dataset must be one of {', '.join(DATASET_DEFAULTS)}, not {dataset!r}")
-    cfg = {**DATASET_DEFAULTS[dataset], **cfg}
-    name, root = model or cfg['model'], data_root or cfg['data_root']
-    if load_from and not model: name = 'digit'
-    if name not in MODELS: raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {name!r}")
-    check_data_root(root, dataset, must_exist=True)  # evaluation needs the data to be there, whatever the dataset
+    ck, cfg, own, name, root = _test_settings(eval_on, load_ckpt, load_from, model, dataset, data_root, trans_test, random_init)
     device = pick_device(gpu_ids)
     dls = _eval_dls(root, eval_on, test_batch_size, num_workers, trans_test, device)
     net = load_weights(network_for({**cfg, 'model': name, 'side_free': own.get('side_free', False)}), ck, load_from)
@@ -278,6 +288,31 @@ def test(eval_on='minival',   # val, test, minival or minitest
     if dump_preds: write_preds_json(dump_preds, ev.records); print(f'predictions: {dump_preds} ({len(ev.records)} frames)')
     if save_metrics: atomic_write_text(save_metrics, json.dumps(s, indent=1)); print(f'metrics: {save_metrics}')
     return s
+
+def _test_settings(eval_on,      # as `test`
+                   load_ckpt,    # as `test`
+                   load_from,    # as `test`
+                   model,        # as `test`
+                   dataset,      # as `test`
+                   data_root,    # as `test`
+                   trans_test,   # as `test`
+                   random_init): # as `test`
+    "Check `test`'s arguments and read the checkpoint once: `(checkpoint or None, settings, the checkpoint's own settings, model name, data folder)`."
+    if bool(load_ckpt) + bool(load_from) + bool(random_init) != 1:
+        raise UsageError('give one of --load_ckpt (a digit checkpoint), --load_from (a weights file or a shipped model: '
+                         f"{', '.join(PRETRAINED)}) or --random_init")
+    if eval_on not in ('val', 'test', 'minival', 'minitest'): raise UsageError(f'--eval_on must be val, test, minival or minitest, not {eval_on!r}')
+    if trans_test not in ('rootnet', 'gt'): raise UsageError(f'--trans_test must be rootnet or gt, not {trans_test!r}')
+    ck = load_train_checkpoint(load_ckpt) if load_ckpt else None  # read once: settings here, weights in `test`
+    cfg = own = checkpoint_config(ck, load_ckpt) if ck else {}  # own: a setting missing there is the old default
+    dataset = dataset or cfg.get('dataset', 'interhand')
+    if dataset not in DATASET_DEFAULTS: raise UsageError(f"--dataset must be one of {', '.join(DATASET_DEFAULTS)}, not {dataset!r}")
+    cfg = {**DATASET_DEFAULTS[dataset], **cfg}
+    name, root = model or cfg['model'], data_root or cfg['data_root']
+    if load_from and not model: name = 'digit'
+    if name not in MODELS: raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {name!r}")
+    check_data_root(root, dataset, must_exist=True)  # evaluation needs the data to be there, whatever the dataset
+    return ck, cfg, own, name, root
 
 # %% ../nbs/43_train.ipynb #44988123
 def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missing) or interhand (InterHand2.6M)
