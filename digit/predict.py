@@ -122,10 +122,11 @@ def resolve_weights(load_ckpt=None,        # a digit checkpoint, or the name of 
     return path
 
 def load_network(path, # a digit checkpoint (.ckpt), a released/plain state dict (.pt), or a shipped model's name
-                 device='cpu'): # where to put the network
+                 device='cpu', # where to put the network
+                 ck=None):     # what the file holds, when the caller has already read it (`read_weights_file`)
     "(network in eval mode, its name) from a checkpoint file; `network.run_config` holds its run's settings ({} if released)."
     from digit.model import network_for
-    ck, path = read_weights_file(path), weights_path(path)  # the one safe read, with its errors
+    ck, path = read_weights_file(path) if ck is None else ck, weights_path(path)  # the one safe read, with its errors
     if isinstance(ck, dict) and 'model' in ck and 'epoch' in ck:  # ours
         check_train_checkpoint(ck, path)  # its format
         cfg = checkpoint_config(ck, path)

@@ -16,15 +16,14 @@ from .cli import console_entry, UsageError
 from .model import network_for, VARIANTS
 from .side_free import SIDE_FREE_WEIGHTS
 from .synth import SYNTH_DEFAULTS
-from .learner import digit_learner, load_train_checkpoint, load_into, checkpoint_config, new_run_key, check_batch_split, PRETRAINED
+from .learner import digit_learner, load_train_checkpoint, checkpoint_config, new_run_key, check_batch_split, PRETRAINED
 from .metrics import metric_table, per_joint_table, write_preds_json
 from .files import atomic_write_text
 
 
 # %% auto #0
 __all__ = ['DATASET_DEFAULTS', 'MODELS', 'train_main', 'test_main', 'parse_loss_weights', 'resolve_config', 'pick_device',
-           'ensure_synth', 'check_data_root', 'train', 'load_weights', 'init_from_weights', 'test', 'digit_train',
-           'digit_test']
+           'ensure_synth', 'check_data_root', 'train', 'init_from_weights', 'test', 'digit_train', 'digit_test']
 
 # %% ../nbs/43_train.ipynb #05ce0556
 DATASET_DEFAULTS = dict(
@@ -228,18 +227,6 @@ def _eval_dls(root, split, bs, num_workers, trans_test, device):
     dl = DigitDL(ds, bs=bs, shuffle=False, num_workers=default_num_workers() if num_workers is None else num_workers)
     return DataLoaders(dl, dl, device=device)
 
-def load_weights(model,          # a network from `build_model`
-                 load_ckpt=None, # a digit checkpoint: its file, a shipped model's name (e.g. 'synth') or its dict, already read
-                 load_from=None): # a released/plain state dict file
-    "Put a digit checkpoint's (`load_ckpt`) or a released/plain state dict's (`load_from`) weights into `model`."
-    if load_ckpt:
-        ck = load_ckpt if isinstance(load_ckpt, dict) else load_train_checkpoint(load_ckpt)
-        load_into(model, ck['model'], 'the checkpoint' if isinstance(load_ckpt, dict) else load_ckpt)
-    elif load_from:
-        from digit.checkpoint import load_digit_checkpoint
-        load_digit_checkpoint(load_from, model)
-    return model
-
 def init_from_weights(model,  # a network from `build_model`
                       source): # a digit checkpoint file or a shipped model's name ('synth')
     "Start `model` from another network's weights, every tensor whose name and shape match; returns the names it left as they were."
@@ -269,10 +256,14 @@ def test(eval_on='minival',   # val, test, minival or minitest
     "Evaluate a checkpoint as the original `test.py` did; returns the metric summary."
     if num_distrib() > 1: raise UsageError('digit-test evaluates in one process: start it without accelerate launch')
     if load_from in PRETRAINED: load_ckpt, load_from = load_from, None  # a shipped model is a digit checkpoint
-    ck, cfg, own, name, root = _test_settings(eval_on, load_ckpt, load_from, model, dataset, data_root, trans_test, random_init)
+    ck, cfg, name, root = _test_settings(eval_on, load_ckpt, load_from, model, dataset, data_root, trans_test, random_init)
     device = pick_device(gpu_ids)
     dls = _eval_dls(root, eval_on, test_batch_size, num_workers, trans_test, device)
-    net = load_weights(network_for({**cfg, 'model': name, 'side_free': own.get('side_free', False)}), ck, load_from)
+    if random_init: net = network_for({**cfg, 'model': name})
+    else:
+        from digit.predict import load_network  # the one loader of networks: its checks and errors
+        net, held = load_network(load_ckpt or load_from, ck=ck)
+        if model and model != held: raise UsageError(f'--model {model}: {load_ckpt or load_from} holds a {held} network')
     learn = digit_learner(dls, net, precision=precision, log_dir='logs', key='.', keep_records=bool(dump_preds), task='evaluating')
     if quiet and hasattr(learn, 'progress'): learn.remove_cb(learn.progress)
     print(f'evaluating {name} ({load_ckpt or load_from or "random init"}) on {root} {eval_on} ({len(dls.valid.dataset)} frames), '
@@ -297,14 +288,14 @@ def _test_settings(eval_on,      # as `test`
                    data_root,    # as `test`
                    trans_test,   # as `test`
                    random_init): # as `test`
-    "Check `test`'s arguments and read the checkpoint once: `(checkpoint or None, settings, the checkpoint's own settings, model name, data folder)`."
+    "Check `test`'s arguments and read the checkpoint once: `(checkpoint or None, settings, model name, data folder)`."
     if bool(load_ckpt) + bool(load_from) + bool(random_init) != 1:
         raise UsageError('give one of --load_ckpt (a digit checkpoint), --load_from (a weights file or a shipped model: '
                          f"{', '.join(PRETRAINED)}) or --random_init")
     if eval_on not in ('val', 'test', 'minival', 'minitest'): raise UsageError(f'--eval_on must be val, test, minival or minitest, not {eval_on!r}')
     if trans_test not in ('rootnet', 'gt'): raise UsageError(f'--trans_test must be rootnet or gt, not {trans_test!r}')
     ck = load_train_checkpoint(load_ckpt) if load_ckpt else None  # read once: settings here, weights in `test`
-    cfg = own = checkpoint_config(ck, load_ckpt) if ck else {}  # own: a setting missing there is the old default
+    cfg = checkpoint_config(ck, load_ckpt) if ck else {}
     dataset = dataset or cfg.get('dataset', 'interhand')
     if dataset not in DATASET_DEFAULTS: raise UsageError(f"--dataset must be one of {', '.join(DATASET_DEFAULTS)}, not {dataset!r}")
     cfg = {**DATASET_DEFAULTS[dataset], **cfg}
@@ -312,7 +303,7 @@ def _test_settings(eval_on,      # as `test`
     if load_from and not model: name = 'digit'
     if name not in MODELS: raise UsageError(f"--model must be one of {', '.join(MODELS)}, not {name!r}")
     check_data_root(root, dataset, must_exist=True)  # evaluation needs the data to be there, whatever the dataset
-    return ck, cfg, own, name, root
+    return ck, cfg, name, root
 
 # %% ../nbs/43_train.ipynb #44988123
 def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missing) or interhand (InterHand2.6M)
