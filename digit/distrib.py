@@ -6,7 +6,8 @@ Docs: https://digit-hands.github.io/digit/data_parallel.html.md"""
 
 # %% ../nbs/46_data_parallel.ipynb #85e7f36b
 from __future__ import annotations
-import traceback
+import os, socket, sys, traceback
+from pathlib import Path
 from contextlib import contextmanager
 import numpy as np
 import torch
@@ -19,7 +20,7 @@ from .cli import UsageError
 
 # %% auto #0
 __all__ = ['broadcast', 'gather', 'ShardDL', 'add_up', 'add_up_terms', 'SumAcrossRanks', 'SameBuffers', 'WaitForCheckpoint',
-           'ProcessStopped', 'join_run']
+           'ProcessStopped', 'lost_processes', 'join_run']
 
 # %% ../nbs/46_data_parallel.ipynb #69215e1b
 def _joined(): return torch.distributed.is_available() and torch.distributed.is_initialized()
@@ -100,6 +101,32 @@ class WaitForCheckpoint(Callback):
 class ProcessStopped(SystemExit):
     "A process of a data-parallel run failed: it ends with a one-line message (the launcher then stops the others)."
 
+_PEERS = []  # (host, pid) of every process of this run, by rank: filled by `join_run`
+
+def _alive(pid): # a process id on this machine
+    "Whether the process runs: it exists and is not a zombie (killed, but not yet collected by the launcher)."
+    try: return Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[0] not in ('Z', 'X')
+    except OSError: pass
+    try: os.kill(pid, 0); return True  # no /proc (macOS): ask with signal 0
+    except ProcessLookupError: return False
+    except PermissionError: return True
+
+def lost_processes(peers=None): # [(host, pid)] by rank (default: this run's, from `join_run`)
+    "The ranks of this machine's processes of the run that are gone: killed, crashed or exited."
+    host = socket.gethostname()
+    return [r for r, (h, pid) in enumerate(_PEERS if peers is None else peers) if h == host and not _alive(pid)]
+
+def _stop_line(what, # what happened
+               last): # the last checkpoint
+    return f"data-parallel run: {what}; the launcher stops the others. Last checkpoint: {last or 'none yet'} (resume with --load_ckpt)"
+
+def _lost_line(last): # the last checkpoint
+    "The line naming the partners that are gone, or None: a killed process says nothing, its partners see only a broken connection."
+    lost = [r for r in lost_processes() if r != rank_distrib()]
+    if not lost: return None
+    pids = ', '.join(str(_PEERS[r][1]) for r in lost)
+    return _stop_line(f"lost process {', '.join(map(str, lost))} of {num_distrib()} (pid {pids}): it ended without an error of its own (killed, or out of memory)", last)
+
 @patch
 @contextmanager
 def data_parallel_ctx(self:Learner, sync_bn=False, # SyncBatchNorm: batch statistics over every process's images (GPUs only)
@@ -112,12 +139,17 @@ def data_parallel_ctx(self:Learner, sync_bn=False, # SyncBatchNorm: batch statis
     self.dls.loaders = [ShardDL(dl, even=i == 0) for i, dl in enumerate(old)]  # the first is the training loader
     try:
         with self.added_cbs([SameBuffers(), SumAcrossRanks(), WaitForCheckpoint()]), self.distrib_ctx(sync_bn=sync_bn, **kwargs): yield self
+    except KeyboardInterrupt:  # the launcher's SIGTERM, when it saw a partner die before this process's collective failed
+        line = _lost_line(getattr(getattr(self, 'run_state', None), 'last_ckpt', None))
+        if line: print(line, file=sys.stderr, flush=True)
+        raise
     except Exception as e:
-        traceback.print_exc()  # the details, then the line that matters
         last = getattr(getattr(self, 'run_state', None), 'last_ckpt', None)
+        line = _lost_line(last)
+        if line: raise ProcessStopped(line) from e  # its broken connection tells nothing more
+        traceback.print_exc()  # the details, then the line that matters
         why = ' '.join(l.strip() for l in str(e).splitlines() if l.strip())[:300] or 'no message'  # fastai's wrapped messages span 2 lines
-        raise ProcessStopped(f'data-parallel run: process {rank_distrib()} of {num_distrib()} stopped ({type(e).__name__}: {why}); '
-                             f"the launcher stops the others. Last checkpoint: {last or 'none yet'} (resume with --load_ckpt)") from e
+        raise ProcessStopped(_stop_line(f'process {rank_distrib()} of {num_distrib()} stopped ({type(e).__name__}: {why})', last)) from e
     finally: self.dls.loaders = old
 
 def join_run(key:str,        # this process's run key (every process takes rank 0's)
@@ -126,4 +158,5 @@ def join_run(key:str,        # this process's run key (every process takes rank 
     from accelerate import PartialState  # sets up torch.distributed from the launcher's environment
     state = PartialState(cpu=not torch.cuda.is_available())  # without GPUs: processes on the CPU, talking through gloo
     if sync_bn and state.device.type != 'cuda': raise UsageError("--sync_bn needs GPUs: PyTorch's SyncBatchNorm does not run on the CPU")
+    _PEERS[:] = gather((socket.gethostname(), os.getpid()))  # who is who, to name a process that dies without a word
     return state.device, broadcast(key)
