@@ -166,7 +166,8 @@ def local_images(nb): # a notebook (as `read_nb` or `processed` give it)
     found = []
     for c in nb.cells:
         if c.cell_type != 'markdown': continue
-        for m in re.findall(r'!\[[^\]]*\]\(([^)\s]+)[^)]*\)|<img [^>]*src="([^"]+)"', c.source):
+        text = re.sub(r'`[^`]*`', '', c.source)  # code spans show markdown, they do not draw it
+        for m in re.findall(r'!\[[^\]]*\]\(([^)\s]+)[^)]*\)|<img [^>]*src="([^"]+)"', text):
             src = m[0] or m[1]
             if not re.match(r'[a-z]+:|/|#', src) and src not in found: found.append(src)
     return found
