@@ -1,9 +1,9 @@
 """Experiment (issue 27): a per-slot "turn" head beside the facing head of `SideFreeDigitNet`, so that the side is decided from
 two learnt cues (turn x facing) instead of the turn read from the predicted joints. Runs `digit-train` with the changes
-patched in; every flag is digit-train's. The run of nbs/runs/turn_head (3 epochs of 20,000 frames from the shipped model,
-about 28 min per epoch on a 2-core AMD EPYC, AVX2, shared with other jobs):
+patched in; every flag is digit-train's. The run of nbs/runs/digit_tiny_synth_turn_aux (3 epochs of 20,000 frames from the
+then shipped model, 24 to 41 min per epoch on a 2-core AMD EPYC, AVX2, fp32, sharing the CPU with other jobs):
 
-    python nbs/runs/turn_head.py --dataset synth --data_root SynthInterHand20k --model digit_tiny --side_free \
+    python nbs/runs/turn_head.py --dataset synth --data_root SynthInterHand --model digit_tiny --side_free \
         --init_from synth --lr 1e-3 --seed 3 --max_epoch 3 --schedule one_cycle --eval_every_epoch 1
 
 Its checkpoints load only with these patches (import this file first): `import runpy; runpy.run_path('turn_head.py', run_name='patch')`.
