@@ -147,8 +147,9 @@ def _worker_pool(work,    # a `functools.partial` of a `digit.synth` function of
     env = {**os.environ, 'PYTHONPATH': os.pathsep.join(filter(None, [pkg_root, os.environ.get('PYTHONPATH')])), 'OMP_NUM_THREADS': '1'}
     results, procs = queue.Queue(), []
     def read(k, p):
-        for line in p.stdout: results.put(int(line))
-        results.put(-1 - k)  # worker k is finished, or dead: its exit code tells
+        try:
+            for line in p.stdout: results.put(int(line))
+        finally: results.put(-1 - k)  # worker k is finished, or dead (its exit code tells): never leave the build waiting
     try:
         for k in range(n_proc):
             err = tempfile.TemporaryFile()
@@ -171,8 +172,9 @@ def _worker_main():
     "A worker process: read a `digit.synth` function's name, its keyword arguments and jobs from stdin; print each job's result on a line."
     import pickle, sys
     cv2.setNumThreads(1)
+    results, sys.stdout = sys.stdout, sys.stderr  # the pipe carries results alone: anything else printed goes to stderr
     name, kwargs, jobs = pickle.load(sys.stdin.buffer)  # written by this library's own `_worker_pool`, never by a user
-    for job in jobs: print(globals()[name](job, **kwargs), flush=True)
+    for job in jobs: print(globals()[name](job, **kwargs), file=results, flush=True)
 
 def make_synth_dataset(out=SYNTH_DEFAULTS['out'], # output folder
                        n_train=SYNTH_DEFAULTS['n_train'], # frames in the train split

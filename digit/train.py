@@ -264,6 +264,7 @@ def test(eval_on='minival',   # val, test, minival or minitest
         from digit.predict import load_network  # the one loader of networks: its checks and errors
         net, held = load_network(load_ckpt or load_from, ck=ck)
         if model and model != held: raise UsageError(f'--model {model}: {load_ckpt or load_from} holds a {held} network')
+        name = held  # the network the file holds is the one evaluated and reported
     learn = digit_learner(dls, net, precision=precision, log_dir='logs', key='.', keep_records=bool(dump_preds), task='evaluating')
     if quiet and hasattr(learn, 'progress'): learn.remove_cb(learn.progress)
     print(f'evaluating {name} ({load_ckpt or load_from or "random init"}) on {root} {eval_on} ({len(dls.valid.dataset)} frames), '
