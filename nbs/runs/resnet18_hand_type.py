@@ -12,7 +12,7 @@ interacting exactly when it is), side_single (on single-hand frames, the larger 
 (OMP_NUM_THREADS=1) beside another training job."""
 import argparse, csv, time
 from contextlib import nullcontext
-import numpy as np, torch, timm
+import torch, timm
 import torch.nn.functional as F
 from digit.data import digit_dataloaders
 from digit.hands import HAND_TYPE_VECS
@@ -23,12 +23,16 @@ def presence(target): # a batch's target dict
     ht = target['hand_type_id'].long()
     return torch.as_tensor(HAND_TYPE_VECS, dtype=torch.float32)[ht], target['hand_type_valid'].float().reshape(-1)
 
+def half_res(x): # [B,3,256,256] crops
+    "The crops at 128 px, as digit_tiny sees them."
+    return F.interpolate(x, scale_factor=0.5, mode='bilinear', antialias=True)
+
 def validate(model, dl, ctx): # the network; the validation loader; the autocast context
     "(handedness, count, side of single hands) in % over the validation frames."
     model.eval(); ok = cnt = side = n = n_single = 0
     with torch.no_grad():
         for x, t in dl:
-            with ctx: p = model(F.interpolate(x, scale_factor=0.5, mode='bilinear', antialias=True)).float().sigmoid()
+            with ctx: p = model(half_res(x)).float().sigmoid()
             y, v = presence(t); m = v > 0
             ok += ((p > 0.5) == (y > 0)).all(-1)[m].sum().item()
             cnt += (((p > 0.5).all(-1)) == (y > 0).all(-1))[m].sum().item()
@@ -52,13 +56,13 @@ if __name__ == '__main__':
     model = model.to(memory_format=fmt)
     ctx = torch.autocast('cpu', dtype=torch.bfloat16) if precision == 'bf16' else nullcontext()
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
-    seen, train_s, rows = 0, 0., []
+    seen, train_s = 0, 0.
     with open(a.out, 'w', newline='') as f:
         w = csv.writer(f); w.writerow(['model', 'seconds', 'images', 'handedness', 'count', 'side_single'])
         while seen < a.images:
             for x, t in dls.train:
                 t0 = time.time()
-                x = F.interpolate(x, scale_factor=0.5, mode='bilinear', antialias=True).contiguous(memory_format=fmt)
+                x = half_res(x).contiguous(memory_format=fmt)
                 y, v = presence(t)
                 with ctx: logits = model(x)
                 loss = (F.binary_cross_entropy_with_logits(logits.float(), y, reduction='none').mean(-1) * v).mean()

@@ -19,7 +19,8 @@ import torch
 
 COLUMNS = ['run', 'change', 'flags', 'cpu', 'epoch', 'images', 'seconds', 'mpjpe', 'single', 'inter', 'mrrpe', 'hand', 'miou',
            'xy_from_net', 'depth_from_net', 'valid_segm', 'valid_hand_type', 'tip_spread', 'true_tip_spread', 'tip_own']
-TIPS = [h * 21 + 4 * f for h in (0, 1) for f in range(5)]  # thumb4, index4, middle4, ring4, pinky4 of each hand
+from digit.hands import FINGERS, HAND_JOINT_NAMES, N_HAND_JOINTS
+TIPS = [h * N_HAND_JOINTS + HAND_JOINT_NAMES.index(f'{f}4') for h in (0, 1) for f in FINGERS]  # each hand's five fingertips
 
 def cpu_name():
     "The CPU's model name and torch capability, for every row."
@@ -84,16 +85,16 @@ def fingertips(model, dl): # a trained network; the validation DataLoader
 
 def child(variants, flags): # comma-separated `VARIANTS` names; digit-train's arguments
     "Run digit-train in this process with the variants applied."
-    import digit.train
-    from digit.model import build_model
+    import digit.train, digit.model
     vs = [VARIANTS[v] for v in variants.split(',') if v]
-    overrides = {k: v for _, _, o, _ in vs for k, v in o.items()}
-    def network_for(cfg, pretrained=None):
-        model = build_model(cfg.get('model', 'digit'), pretrained=pretrained, fusion=cfg.get('fusion', 'logits'),
-                            side_free=bool(cfg.get('side_free', False)), **overrides)
+    for name, arch in digit.model.VARIANTS.items():  # `build_model` reads this table at each call
+        digit.model.VARIANTS[name] = {**arch, **{k: v for _, _, o, _ in vs for k, v in o.items()}}
+    network_for = digit.train.network_for
+    def patched_network_for(cfg, pretrained=None):  # the run's network, then each variant's change to it
+        model = network_for(cfg, pretrained)
         for _, patch, _, _ in vs: model = patch(model) if patch else model
         return model
-    digit.train.network_for = network_for
+    digit.train.network_for = patched_network_for
     report = digit.train._report_run
     def report_with_tips(learn, *a):  # after the last validation: the fingertips of the final network, beside metrics.json
         res = report(learn, *a)
@@ -148,17 +149,8 @@ def write_rows(name, change, flags, run_dir, data_root, trainsplit, out):
                         round(float(log.time_s[log.epoch <= r.epoch].sum())), *(round(float(r[k]), 2) for k in
                         ('mpjpe_all', 'mpjpe_single', 'mpjpe_interacting', 'mrrpe', 'handedness', 'segm_miou')), *split, *losses, *tip])
 
-def tips_of(ckpt, data_root): # a plain digit checkpoint; the dataset
-    "`fingertips` of a checkpoint on the validation split, written beside it as tips.json (for runs made before the hook)."
-    from digit.predict import load_network
-    from digit.data import digit_dataloaders
-    net, _ = load_network(ckpt, 'cpu')
-    dls = digit_dataloaders(data_root, 'smalltrain', 'val', bs=16, num_workers=0)
-    (Path(ckpt).parent.parent / 'tips.json').write_text(json.dumps(fingertips(net, dls.valid)))
-
 if __name__ == '__main__':
     if sys.argv[1:2] == ['--child']: child(sys.argv[2], sys.argv[4:]); sys.exit()
-    if sys.argv[1:2] == ['--tips']: tips_of(sys.argv[2], sys.argv[3]); sys.exit()  # --tips CKPT DATA_ROOT
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--data_root', required=True); p.add_argument('--out', required=True)
     p.add_argument('--epochs', type=int, default=4); p.add_argument('--trainsplit', default='smalltrain')
