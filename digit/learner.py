@@ -62,7 +62,7 @@ def cpu_path():
     "(precision, channels_last, a line saying so) of the fastest training path measured for this kind of CPU."
     cap = torch.backends.cpu.get_cpu_capability()
     if torch.cpu._is_amx_tile_supported(): return 'bf16', True, f'CPU: {cap} with AMX, bf16, channels_last'
-    if torch.cpu._is_avx512_bf16_supported(): return 'bf16', False, f'CPU: {cap} with AVX512-BF16, bf16, NCHW'
+    if torch.cpu._is_avx512_bf16_supported(): return 'bf16', True, f'CPU: {cap} with AVX512-BF16, bf16, channels_last'
     return '32', False, f'CPU: {cap} without native bf16, fp32, NCHW'
 
 def precision_callbacks(precision, # 'auto', '16' (fp16), 'bf16' or '32'
