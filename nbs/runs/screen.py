@@ -65,6 +65,7 @@ VARIANTS = dict(
     bnhe=('batch norm and He init in the fusion convs and the global tower', bn_he, {}, None),
     merge48=('U-Net width 48 (keypoint head of rank 48, not 16)', None, dict(merge_width=48), None),
     in375=('input at 3/8 scale (96 px) instead of 1/2', None, dict(in_scale=0.375), None),
+    in75=('input at 3/4 scale (192 px) instead of 1/2', None, dict(in_scale=0.75), None),
     noaug=('no augmentation (the generator\'s variety alone)', None, {}, no_augmentation),
 )
 
