@@ -108,7 +108,8 @@ class SideFreeLoss(nn.Module):
                             * target['hand_type_valid'].float()).mean()
         raw['facing'] = (F.binary_cross_entropy_with_logits(pred['facing_logits'].float(), palm, reduction='none') * palm_valid).mean()
         logits, labels, sv = pred['raw_segm_logits'], target['segm'], target['segm_valid']
-        raw['segm'] = self.segm(logits, labels, sv) if w['segm'] else logits.new_zeros(())  # off in the small recipe: not computed
+        no_map = w['segm'] == 0 or logits is None                            # off in the small recipe; the baseline has no part map
+        raw['segm'] = labels.new_zeros((), dtype=torch.float32) if no_map else self.segm(logits, labels, sv)
         raw['parts'] = side_free_ce(logits, labels, sv)
         weighted = {k: v * w[k] for k, v in raw.items() if w[k]}
         self.terms = {k: v.detach() for k, v in weighted.items()}
