@@ -210,8 +210,9 @@ def build_model(name='digit',      # 'digit', 'baseline', 'digit_tiny' or 'basel
         return SideFreeDigitNet(backbone, fusion=fusion, **cfg)
     return DigitNet(backbone, fusion=fusion, **cfg)
 
-def network_for(cfg:dict,       # a run's settings: model, fusion, side_free
+def network_for(cfg:dict,       # a run's settings: model, fusion, side_free, in_scale (absent or None: the variant's own)
                 pretrained=None): # backbone weights, as `build_model`
     "The network a run's settings describe."
+    scale = {} if cfg.get('in_scale') is None else dict(in_scale=float(cfg['in_scale']))
     return build_model(cfg.get('model', 'digit'), pretrained=pretrained, fusion=cfg.get('fusion', 'logits'),
-                       side_free=bool(cfg.get('side_free', False)))
+                       side_free=bool(cfg.get('side_free', False)), **scale)

@@ -19,10 +19,11 @@ __all__ = ['FINGERPRINT_LINE', 'ship_checkpoint', 'weights_fingerprint', 'saved_
 def ship_checkpoint(ckpt,              # a digit training checkpoint (`last.ckpt` / `best.ckpt`)
                     out,               # the file to write, e.g. digit/weights/digit_tiny_synth.pt
                     about:str,         # one line: what it is, how it was trained, how good it is
-                    max_mb:float=10.): # refuse a network larger than this
+                    max_mb:float=10.,  # refuse a network larger than this
+                    settings:dict=None): # network settings the run's config lacks, e.g. dict(in_scale=0.75) for a run of screen.py's in75 variant
     "Write `ckpt`'s network alone (no optimiser state), with its run's settings and `about`, atomically; returns `out`."
     ck = load_train_checkpoint(ckpt)
-    cfg = checkpoint_config(ck, ckpt)
+    cfg = {**checkpoint_config(ck, ckpt), **(settings or {})}
     cfg['data_root'] = DATASET_DEFAULTS[cfg.get('dataset', 'synth')]['data_root']  # where a user keeps the data, not where it was trained
     weights = {k: v.detach().clone() for k, v in ck['model'].items()}  # clone: no views into larger storages
     mb = sum(v.numel() * v.element_size() for v in weights.values()) / 1e6

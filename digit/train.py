@@ -58,6 +58,8 @@ def resolve_config(dataset='synth', # synth or interhand
     try: cfg['lr_dec_epoch'] = [int(e) for e in str(cfg['lr_dec_epoch']).replace(',', ' ').split()]
     except ValueError: raise UsageError(f"--lr_dec_epoch {cfg['lr_dec_epoch']!r}: give epochs as integers, e.g. 40 or 30,40") from None
     parse_loss_weights(cfg['loss_weights'])
+    if cfg.get('in_scale') is not None and not 0 < float(cfg['in_scale']) <= 1:
+        raise UsageError(f"--in_scale {cfg['in_scale']}: give a factor in (0, 1], e.g. 0.75")
     for k in ('iter_batch', 'batch_size', 'max_epoch', 'eval_every_epoch'):
         if int(cfg[k]) < 1: raise UsageError(f'--{k} must be at least 1, not {cfg[k]}')
     check_batch_split(cfg['batch_size'], cfg['iter_batch'])
@@ -332,6 +334,7 @@ def digit_train(dataset:str='synth',   # synth (SynthInterHand, built when missi
                 init_from:str=None,    # start from a digit checkpoint's or shipped model's weights (those that fit), e.g. synth
                 fusion:str=None,       # logits (as released) or probs
                 side_free:bool=None,   # two hand slots that need not know their side, decided after (35_side_free; default off)
+                in_scale:float=None,   # look at the crop downscaled by this factor (default: the model's own; digit_tiny 0.5)
                 load_ckpt:str=None,    # resume: logs/<key>/model_dump/last.ckpt
                 log_dir:str='logs',    # runs go to log_dir/<key>
                 seed:int=1,            # random seed

@@ -84,18 +84,25 @@ def fingertips(model, dl): # a trained network; the validation DataLoader
             own += (torch.cdist(p, q).argmin(-1) == torch.arange(5)).float().mean(1).tolist()
     return dict(tip_spread=float(np.mean(spread)), true_tip_spread=float(np.mean(true_spread)), tip_own=100 * float(np.mean(own)))
 
-def child(variants, flags): # comma-separated `VARIANTS` names; digit-train's arguments
-    "Run digit-train in this process with the variants applied."
+def apply_variants(variants): # comma-separated `VARIANTS` names
+    "Make this process's digit build (and train on) the variants: for `child` and for scripts that load a variant's checkpoint."
     import digit.train, digit.model
     vs = [VARIANTS[v] for v in variants.split(',') if v]
     for name, arch in digit.model.VARIANTS.items():  # `build_model` reads this table at each call
         digit.model.VARIANTS[name] = {**arch, **{k: v for _, _, o, _ in vs for k, v in o.items()}}
-    network_for = digit.train.network_for
+    network_for = digit.model.network_for
     def patched_network_for(cfg, pretrained=None):  # the run's network, then each variant's change to it
         model = network_for(cfg, pretrained)
         for _, patch, _, _ in vs: model = patch(model) if patch else model
         return model
-    digit.train.network_for = patched_network_for
+    digit.train.network_for = digit.model.network_for = patched_network_for  # training's and loading's (digit.predict) way in
+    for _, _, _, data_patch in vs:
+        if data_patch: data_patch()
+
+def child(variants, flags): # comma-separated `VARIANTS` names; digit-train's arguments
+    "Run digit-train in this process with the variants applied."
+    import digit.train
+    apply_variants(variants)
     report = digit.train._report_run
     def report_with_tips(learn, *a):  # after the last validation: the fingertips of the final network, beside metrics.json
         res = report(learn, *a)
@@ -103,8 +110,6 @@ def child(variants, flags): # comma-separated `VARIANTS` names; digit-train's ar
         except Exception as e: print(f'fingertips not measured: {type(e).__name__}: {e}', file=sys.stderr)
         return res
     digit.train._report_run = report_with_tips
-    for _, _, _, data_patch in vs:
-        if data_patch: data_patch()
     sys.argv = ['digit-train', *flags]
     digit.train.train_main()
 

@@ -3,13 +3,16 @@ interacting pair (and the true side of each single hand), how often the decoded 
 cues of the decision (the turn read from the predicted joints, the facing head) for single and interacting hands, by
 how clearly the true hand turns (|sine| of `turn_sine`).
 
-    python nbs/runs/slot_order.py CHECKPOINT DATA_ROOT SPLIT [THREADS] [--patch VARIANT_SCRIPT]
+    python nbs/runs/slot_order.py CHECKPOINT DATA_ROOT SPLIT [THREADS] [--patch VARIANT_SCRIPT] [--variant SCREEN_VARIANTS]
 
 About 20 s for 500 frames on one thread of a 2-core Xeon. Prints one JSON line (percentages, millimetres, counts)."""
 import json, runpy, sys
+from pathlib import Path
 import numpy as np, torch
 args = sys.argv[1:]
 if '--patch' in args: k = args.index('--patch'); runpy.run_path(args[k + 1], run_name='patch'); del args[k:k + 2]
+if '--variant' in args:  # a checkpoint trained by screen.py with --variant NAMES: build the same network
+    k = args.index('--variant'); sys.path.insert(0, str(Path(__file__).parent)); __import__('screen').apply_variants(args[k + 1]); del args[k:k + 2]
 from digit.predict import load_network
 from digit.data import HandCrops, DigitDL
 from digit.side_free import slot_targets, turn_sine, SideFreeLoss
