@@ -90,13 +90,19 @@ class SideFreeLoss(nn.Module):
             out['heatmap'].append(((qq * (qq.clamp_min(1e-30).log() - logp)).sum(-1) * v).mean(1) if w['heatmap'] else pred.new_zeros(B))
         return {k: torch.stack(v) for k, v in out.items()}
 
+    def choose_swap(self, cost, # [2,B] per-frame pose cost, slots as given (0) and swapped (1)
+                    joints,     # [B,42,3] slot targets (`slot_targets`)
+                    valid):     # [B,42] their validity
+        "Which frames [B] are scored with their slots swapped: those where the swapped order is cheaper."
+        return cost[1] < cost[0]
+
     def forward(self, pred:dict, # a side-free network's output dict
                 target:dict):    # the batch's target dict
         w = self.weights
         joints, valid, palm, palm_valid = slot_targets(target)
         pose = self.pose_terms(pred['slot_joints25d'].float(), pred['heatmap_logits'], joints, valid)
         cost = sum(w[k] * v for k, v in pose.items())                      # [2,B]
-        swap = (cost[1] < cost[0]).detach()                                  # the better slot order of each frame
+        swap = self.choose_swap(cost, joints, valid).detach()              # the slot order each frame is scored in
         pick = lambda v: torch.where(swap, v[1], v[0]).mean()
         rel = torch.where(swap, HM - target['rel_root_depth'].float(), target['rel_root_depth'].float())
         rel_valid = target['rel_root_valid'].float()

@@ -58,6 +58,16 @@ def no_augmentation():
     from digit.crop import NO_AUG
     digit.data.sample_aug = lambda rng, **kw: NO_AUG
 
+def image_x_slots():
+    "Pairs scored in a fixed slot order, the hand whose wrist lies further left in the image first, not in the cheaper order."
+    from digit.side_free import SideFreeLoss, WRIST
+    def by_image_x(self, cost, joints, valid):  # [2,B], [B,42,3], [B,42]
+        v = valid.view(-1, 2, N_HAND_JOINTS); x = joints[..., 0].view(-1, 2, N_HAND_JOINTS)
+        mean_x = (x * v).sum(-1) / v.sum(-1).clamp_min(1)                # a hand without its wrist: its joints' mean
+        wx = torch.where(v[..., WRIST] > 0, x[..., WRIST], mean_x)       # [B,2]
+        return wx[:, 1] < wx[:, 0]                                       # a single hand fills both slots: never swapped
+    SideFreeLoss.choose_swap = by_image_x
+
 # name: (what it changes, network patch or None, `build_model` overrides, data patch or None)
 VARIANTS = dict(
     he=('He init of the heads', he_init_heads, {}, None),
@@ -67,6 +77,7 @@ VARIANTS = dict(
     in375=('input at 3/8 scale (96 px) instead of 1/2', None, dict(in_scale=0.375), None),
     in75=('input at 3/4 scale (192 px) instead of 1/2', None, dict(in_scale=0.75), None),
     noaug=('no augmentation (the generator\'s variety alone)', None, {}, no_augmentation),
+    xorder=('pairs in a fixed slot order (leftmost wrist first), not the cheaper one', None, {}, image_x_slots),
 )
 
 def fingertips(model, dl): # a trained network; the validation DataLoader
