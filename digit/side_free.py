@@ -195,12 +195,17 @@ class SideFreeDigitNet(DigitNet):
         self.hand_fc = mlp(hw, self.hand_fc[0].out_features, 1)       # one logit: are there two hands?
         self.facing_fc = mlp(c, facing_width, 1)                        # from features pooled under a slot's heat maps
 
+    def facing_logits(self, heat_logits, # [B,42,h,w] heat-map logits
+                      feat):             # [B,C,h,w] merged features
+        "Palm-to-the-camera logits [B,2], read from the features under each slot's mean heat map (detached: facing does not move the joints)."
+        B, J = heat_logits.shape[:2]
+        att = heat_logits.detach().float().flatten(2).softmax(-1).view(B, 2, J // 2, -1).mean(2)  # [B,2,hw]
+        pooled = torch.einsum('bsn,bcn->bsc', att, feat.float().flatten(2))                      # [B,2,C]
+        return self.facing_fc(pooled.to(feat.dtype))[..., 0]
+
     def forward(self, img): # [B,3,256,256] in [0,1]
         out, feat = self.outputs_and_features(img)
-        B, J = out['heatmap_logits'].shape[:2]
-        att = out['heatmap_logits'].detach().float().flatten(2).softmax(-1).view(B, 2, J // 2, -1).mean(2)  # [B,2,hw]
-        pooled = torch.einsum('bsn,bcn->bsc', att, feat.float().flatten(2))                              # [B,2,C]
         slots = dict(slot_joints25d=out['joints25d'], slot_rel_root_depth=out['rel_root_depth'], raw_segm_logits=out['segm_logits'],
-                     interacting_logit=out['hand_logits'][:, 0], facing_logits=self.facing_fc(pooled.to(feat.dtype))[..., 0],
+                     interacting_logit=out['hand_logits'][:, 0], facing_logits=self.facing_logits(out['heatmap_logits'], feat),
                      heatmap_logits=out['heatmap_logits'])
         return slots if self.training else {**slots, **decode_sides(slots)}  # the loss reads the slots alone: decode to evaluate

@@ -22,15 +22,13 @@ def extract(src, root, split, out, *opts):
     with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16, enabled='bf16' in opts):
         for n, (img, t) in enumerate(DigitDL(ds, bs=16, shuffle=False, num_workers=0)):
             o, feat = net.outputs_and_features(img)
-            heat, j, B = o['heatmap_logits'].float(), o['joints25d'].float(), len(img)
+            heat, j = o['heatmap_logits'].float(), o['joints25d'].float()
             att = heat.flatten(2).softmax(-1)                                                 # [B,42,hw]
             pooled = torch.einsum('bjn,bcn->bjc', att, feat.float().flatten(2))               # [B,42,C]
-            slot_att = att.view(B, 2, N_HAND_JOINTS, -1).mean(2)                              # as the facing head reads
-            facing = net.facing_fc(torch.einsum('bsn,bcn->bsc', slot_att, feat.float().flatten(2)).to(feat.dtype))[..., 0]
             sj, sv, _, _ = slot_targets(t)
             cost = sum(loss.weights[k] * v for k, v in loss.pose_terms(j, heat, sj, sv).items())
-            row = dict(joints=j, facing=facing.float(), inter=o['hand_logits'][:, 0].float(), pooled=pooled.half(),
-                       glob=net.conv_head(feat).float().mean((2, 3)), hand_type=t['hand_type_id'].long(), swap=cost[1] < cost[0],
+            row = dict(joints=j, facing=net.facing_logits(heat, feat).float(), inter=o['hand_logits'][:, 0].float(), pooled=pooled.half(),
+                       glob=net.conv_head(feat).float().mean((2, 3)), hand_type=t['hand_type_id'].long(), swap=loss.choose_swap(cost, sj, sv),
                        gt_joints=sj, gt_valid=sv)
             for k, v in row.items(): acc.setdefault(k, []).append(v)
             if n % 50 == 0: print(f'{(n + 1) * 16}/{len(ds)} {time.time() - t0:.0f} s', flush=True)
